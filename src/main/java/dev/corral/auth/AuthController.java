@@ -1,0 +1,127 @@
+package dev.corral.auth;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.core.context.SecurityContext;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.web.context.SecurityContextRepository;
+import org.springframework.security.web.csrf.CsrfToken;
+import org.springframework.security.web.csrf.DeferredCsrfToken;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+import dev.corral.user.User;
+import dev.corral.user.UserService;
+import dev.corral.web.ApiException;
+import dev.corral.web.ErrorCode;
+
+@RestController
+class AuthController {
+
+    record Credentials(String username, String password) {
+    }
+
+    record CsrfInfo(String headerName, String token) {
+    }
+
+    record SetupState(boolean required) {
+    }
+
+    private final AuthenticationManager authenticationManager;
+    private final SecurityContextRepository contexts;
+    private final UserService users;
+
+    AuthController(AuthenticationManager authenticationManager, SecurityContextRepository contexts, UserService users) {
+        this.authenticationManager = authenticationManager;
+        this.contexts = contexts;
+        this.users = users;
+    }
+
+    /**
+     * The raw token, the same value as the XSRF-TOKEN cookie (which this call sets), for clients that cannot read
+     * cookies. The header must carry the raw value: the masked one that Spring renders for forms is refused there.
+     */
+    @GetMapping("/api/auth/csrf")
+    CsrfInfo csrf(HttpServletRequest request) {
+        CsrfToken token = ((DeferredCsrfToken) request.getAttribute(DeferredCsrfToken.class.getName())).get();
+        return new CsrfInfo(token.getHeaderName(), token.getToken());
+    }
+
+    @PostMapping("/api/auth/login")
+    User login(@RequestBody Credentials credentials, HttpServletRequest request, HttpServletResponse response) {
+        if (credentials.username() == null || credentials.password() == null
+                || credentials.username().length() > 64 || credentials.password().length() > UserService.MAX_PASSWORD_LENGTH) {
+            throw invalidCredentials();
+        }
+        Authentication authentication;
+        try {
+            authentication = authenticationManager.authenticate(
+                    UsernamePasswordAuthenticationToken.unauthenticated(credentials.username(), credentials.password()));
+        } catch (AuthenticationException e) {
+            // One answer for an unknown user, a wrong password and a disabled account.
+            throw invalidCredentials();
+        }
+        signIn(authentication, request, response);
+        return users.findById(((SignedInUser) authentication.getPrincipal()).id()).orElseThrow();
+    }
+
+    @PostMapping("/api/auth/logout")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void logout(HttpServletRequest request) {
+        HttpSession session = request.getSession(false);
+        if (session != null) {
+            session.invalidate();
+        }
+        SecurityContextHolder.clearContext();
+    }
+
+    @GetMapping("/api/me")
+    User me(@AuthenticationPrincipal SignedInUser user) {
+        return users.findById(user.id()).orElseThrow(ApiException::notFound);
+    }
+
+    @GetMapping("/api/setup")
+    SetupState setupState() {
+        return new SetupState(!users.hasUsers());
+    }
+
+    @PostMapping("/api/setup")
+    @ResponseStatus(HttpStatus.CREATED)
+    User setup(@RequestBody Credentials credentials, HttpServletRequest request, HttpServletResponse response) {
+        User admin = users.createFirstAdmin(credentials.username(), credentials.password())
+                .orElseThrow(() -> new ApiException(ErrorCode.SETUP_DONE, "Corral is already set up; sign in instead."));
+        SignedInUser principal = new SignedInUser(admin);
+        principal.eraseCredentials();
+        signIn(UsernamePasswordAuthenticationToken.authenticated(principal, null, principal.getAuthorities()),
+                request, response);
+        return admin;
+    }
+
+    private void signIn(Authentication authentication, HttpServletRequest request, HttpServletResponse response) {
+        // A fresh session id on every sign-in defeats session fixation.
+        HttpSession old = request.getSession(false);
+        if (old != null) {
+            old.invalidate();
+        }
+        request.getSession(true);
+        SecurityContext context = SecurityContextHolder.createEmptyContext();
+        context.setAuthentication(authentication);
+        SecurityContextHolder.setContext(context);
+        contexts.saveContext(context, request, response);
+    }
+
+    private static ApiException invalidCredentials() {
+        return new ApiException(ErrorCode.INVALID_CREDENTIALS, "Wrong username or password.");
+    }
+}

@@ -1,0 +1,195 @@
+package dev.corral.chat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.annotation.PreDestroy;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Service;
+
+import dev.corral.config.CorralProperties;
+import dev.corral.conversation.ConversationService;
+import dev.corral.conversation.Message;
+import dev.corral.ollama.OllamaClient;
+import dev.corral.ollama.OllamaException;
+import dev.corral.web.ApiException;
+import dev.corral.web.ErrorCode;
+
+/**
+ * Runs generations on the server, each on its own virtual thread and independent of any browser connection: the
+ * user's message is stored first, the answer is written to the database as it streams and completed with Ollama's
+ * statistics, and listeners (the browser's event streams) attach and detach freely.
+ */
+@Service
+public class GenerationService {
+
+    private static final Logger log = LoggerFactory.getLogger(GenerationService.class);
+    private static final Generation RESERVED = new Generation(null, null);
+
+    record Started(ConversationService.Turn turn, Generation generation) {
+    }
+
+    private final ConversationService conversations;
+    private final OllamaClient ollama;
+    private final CorralProperties.Chat settings;
+    private final Map<String, Generation> byMessage = new ConcurrentHashMap<>();
+    private final Map<String, Generation> byConversation = new ConcurrentHashMap<>();
+    private volatile boolean shuttingDown;
+
+    GenerationService(ConversationService conversations, OllamaClient ollama, CorralProperties properties) {
+        this.conversations = conversations;
+        this.ollama = ollama;
+        this.settings = properties.chat();
+    }
+
+    Started start(String userId, String conversationId, String content) {
+        if (content == null || content.isBlank()) {
+            throw ApiException.invalid("content", "must not be empty");
+        }
+        if (content.length() > settings.maxMessageChars()) {
+            throw ApiException.invalid("content", "must be at most " + settings.maxMessageChars() + " characters");
+        }
+        if (shuttingDown) {
+            throw new ApiException(ErrorCode.OLLAMA_BUSY, "Corral is shutting down; try again in a moment.");
+        }
+        // One generation per conversation at a time: reserve the slot before storing anything.
+        if (byConversation.putIfAbsent(conversationId, RESERVED) != null) {
+            conversations.get(userId, conversationId); // 404 for a stranger's conversation, never a 409
+            throw new ApiException(ErrorCode.GENERATION_IN_PROGRESS,
+                    "An answer is still being generated in this conversation; stop it or wait.");
+        }
+        ConversationService.Turn turn;
+        try {
+            turn = conversations.startTurn(userId, conversationId, content);
+        } catch (RuntimeException e) {
+            byConversation.remove(conversationId, RESERVED);
+            throw e;
+        }
+        Generation generation = new Generation(turn.assistantMessage(), userId);
+        byMessage.put(generation.messageId(), generation);
+        byConversation.put(conversationId, generation);
+        Thread.ofVirtual().name("generation-" + generation.messageId()).start(() -> run(generation, turn));
+        return new Started(turn, generation);
+    }
+
+    Optional<Generation> running(String messageId) {
+        return Optional.ofNullable(byMessage.get(messageId));
+    }
+
+    /** Stops a running generation and waits (briefly) until what it generated is stored. */
+    Optional<Message> stop(String messageId) throws InterruptedException {
+        Generation generation = byMessage.get(messageId);
+        if (generation == null) {
+            return Optional.empty();
+        }
+        generation.cancellation.cancel();
+        return Optional.ofNullable(generation.awaitFinished(Duration.ofSeconds(5)));
+    }
+
+    int activeCount() {
+        return byMessage.size();
+    }
+
+    @EventListener
+    void onConversationDeleted(ConversationService.ConversationDeleted event) {
+        Generation generation = byConversation.get(event.conversationId());
+        if (generation != null && generation != RESERVED) {
+            generation.cancellation.cancel();
+        }
+    }
+
+    private void run(Generation generation, ConversationService.Turn turn) {
+        String messageId = generation.messageId();
+        Message.Status status;
+        Message.Error error = null;
+        Message.Stats stats = null;
+        try {
+            OllamaClient.ChatResult result = ollama.chat(request(turn), new Flusher(generation)::accept,
+                    generation.cancellation);
+            status = Message.Status.COMPLETE;
+            stats = new Message.Stats(result.doneReason(), result.promptEvalCount(), result.evalCount(),
+                    result.totalDuration(), result.loadDuration(), result.promptEvalDuration(), result.evalDuration());
+        } catch (CancellationException e) {
+            status = shuttingDown ? Message.Status.INTERRUPTED : Message.Status.STOPPED;
+        } catch (OllamaException e) {
+            status = generation.cancellation.isCancelled() ? Message.Status.STOPPED : Message.Status.FAILED;
+            error = status == Message.Status.FAILED ? new Message.Error(e.code().code(), e.getMessage()) : null;
+        } catch (RuntimeException e) {
+            log.error("Generation {} failed", messageId, e);
+            status = Message.Status.FAILED;
+            error = new Message.Error(ErrorCode.INTERNAL_ERROR.code(), "Something went wrong on the server.");
+        }
+        String content = generation.content();
+        Message done = new Message(messageId, generation.conversationId(), turn.userMessage().id(),
+                Message.Role.ASSISTANT, content, status, generation.assistantMessage.model(), error, stats,
+                generation.assistantMessage.createdAt(), Instant.now());
+        try {
+            conversations.finish(messageId, content, status, error, stats);
+        } catch (RuntimeException e) {
+            log.error("Could not store the end of answer {}", messageId, e);
+        } finally {
+            generation.finish(done);
+            byMessage.remove(messageId, generation);
+            byConversation.remove(generation.conversationId(), generation);
+        }
+    }
+
+    private static OllamaClient.ChatRequest request(ConversationService.Turn turn) {
+        List<OllamaClient.ChatMessage> messages = new ArrayList<>();
+        String system = turn.conversation().systemPrompt();
+        if (system != null && !system.isBlank()) {
+            messages.add(new OllamaClient.ChatMessage("system", system));
+        }
+        for (Message m : turn.history()) {
+            // Failed answers with nothing in them are not part of the dialogue.
+            if (!m.content().isEmpty()) {
+                messages.add(new OllamaClient.ChatMessage(m.role().json(), m.content()));
+            }
+        }
+        return new OllamaClient.ChatRequest(turn.conversation().model(), messages, turn.conversation().temperature());
+    }
+
+    /** Appends streamed text for listeners and writes it to the database at most every flush interval. */
+    private final class Flusher {
+        private final Generation generation;
+        private long lastFlush = System.nanoTime();
+
+        Flusher(Generation generation) {
+            this.generation = generation;
+        }
+
+        void accept(String text) {
+            generation.append(text);
+            long now = System.nanoTime();
+            if (now - lastFlush >= settings.flushInterval().toNanos()) {
+                lastFlush = now;
+                try {
+                    conversations.saveProgress(generation.messageId(), generation.content());
+                } catch (RuntimeException e) {
+                    // Keep generating; the next flush (or the final write) stores the text.
+                    log.warn("Could not store progress of answer {}: {}", generation.messageId(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Stops what is still running when Corral shuts down; each answer keeps its text, marked interrupted. */
+    @PreDestroy
+    void shutdown() throws InterruptedException {
+        shuttingDown = true;
+        List<Generation> running = List.copyOf(byMessage.values());
+        running.forEach(g -> g.cancellation.cancel());
+        for (Generation g : running) {
+            g.awaitFinished(Duration.ofSeconds(5));
+        }
+    }
+}

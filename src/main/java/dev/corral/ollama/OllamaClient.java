@@ -1,0 +1,270 @@
+package dev.corral.ollama;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.corral.config.CorralProperties;
+import dev.corral.web.ErrorCode;
+
+/**
+ * Ollama's REST API over the JDK HttpClient (HTTP/1.1), following ../shared/reference/ollama-api.md: NDJSON read line
+ * by line, {@code {"error"}} lines mid-stream, the final {@code done} chunk, no time limit before the first byte
+ * (a cold model may load for minutes), cancellation by closing the connection, 503 retried with back-off.
+ */
+@Component
+public class OllamaClient {
+
+    private static final Logger log = LoggerFactory.getLogger(OllamaClient.class);
+    private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+    public record ChatMessage(String role, String content) {
+    }
+
+    public record ChatRequest(String model, List<ChatMessage> messages, Double temperature) {
+    }
+
+    /** Ollama's final statistics (durations in nanoseconds); fields Ollama omitted are null. */
+    public record ChatResult(String doneReason, Long promptEvalCount, Long evalCount, Long totalDuration,
+                             Long loadDuration, Long promptEvalDuration, Long evalDuration) {
+    }
+
+    public record ModelInfo(String name, long size, String family, String parameterSize, String quantization,
+                            String modifiedAt) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record WireChatRequest(String model, List<ChatMessage> messages, boolean stream, WireOptions options) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record WireOptions(Double temperature) {
+    }
+
+    private final CorralProperties.Ollama settings;
+    private final JsonMapper json;
+    private final HttpClient http;
+
+    OllamaClient(CorralProperties properties, JsonMapper json) {
+        this.settings = properties.ollama();
+        this.json = json;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(settings.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
+    }
+
+    public URI baseUrl() {
+        return settings.baseUrl();
+    }
+
+    public List<ModelInfo> listModels() {
+        HttpRequest request = HttpRequest.newBuilder(endpoint("/api/tags"))
+                .timeout(settings.requestTimeout())
+                .header("Accept", "application/json")
+                .GET().build();
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unreachable(e);
+        }
+        if (response.statusCode() != 200) {
+            throw new OllamaException(ErrorCode.OLLAMA_ERROR,
+                    "Ollama answered " + response.statusCode() + " to the model list: " + errorText(response.body()));
+        }
+        List<ModelInfo> models = new ArrayList<>();
+        try {
+            for (JsonNode m : json.readTree(response.body()).path("models")) {
+                JsonNode details = m.path("details");
+                models.add(new ModelInfo(m.path("name").asString(), m.path("size").asLong(),
+                        textOrNull(details, "family"), textOrNull(details, "parameter_size"),
+                        textOrNull(details, "quantization_level"), textOrNull(m, "modified_at")));
+            }
+        } catch (JacksonException e) {
+            throw new OllamaException(ErrorCode.OLLAMA_ERROR, "Ollama's model list is not valid JSON.");
+        }
+        return models;
+    }
+
+    /**
+     * Streams a chat answer: {@code onContent} receives each piece of text as it arrives; returns the final
+     * statistics. Throws {@link OllamaException} on failure and {@link CancellationException} when cancelled.
+     */
+    public ChatResult chat(ChatRequest chat, Consumer<String> onContent, Cancellation cancellation) {
+        byte[] body = json.writeValueAsBytes(new WireChatRequest(chat.model(), chat.messages(), true,
+                chat.temperature() == null ? null : new WireOptions(chat.temperature())));
+        HttpRequest request = HttpRequest.newBuilder(endpoint("/api/chat"))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        Duration backoff = settings.busyBackoff();
+        for (int attempt = 0; ; attempt++) {
+            HttpResponse<InputStream> response = send(request, cancellation);
+            int status = response.statusCode();
+            if (status == 200) {
+                return readStream(response.body(), onContent, cancellation);
+            }
+            String message = errorText(readAtMost(response.body()));
+            if (status == 503 && attempt < settings.busyRetries()) {
+                log.info("Ollama is busy ({}); retrying in {} ms", message, backoff.toMillis());
+                if (cancellation.await(backoff)) {
+                    throw new CancellationException();
+                }
+                backoff = backoff.multipliedBy(2);
+                continue;
+            }
+            throw switch (status) {
+                case 503 -> new OllamaException(ErrorCode.OLLAMA_BUSY,
+                        "Ollama is busy and did not accept the request after " + (attempt + 1) + " tries: " + message);
+                case 404 -> new OllamaException(ErrorCode.MODEL_NOT_FOUND,
+                        "Ollama does not have the model '" + chat.model() + "': " + message);
+                default -> new OllamaException(ErrorCode.OLLAMA_ERROR, "Ollama answered " + status + ": " + message);
+            };
+        }
+    }
+
+    private HttpResponse<InputStream> send(HttpRequest request, Cancellation cancellation) {
+        if (cancellation.isCancelled()) {
+            throw new CancellationException();
+        }
+        CompletableFuture<HttpResponse<InputStream>> pending =
+                http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+        cancellation.attach(pending);
+        try {
+            HttpResponse<InputStream> response = pending.get();
+            cancellation.attach(response.body());
+            return response;
+        } catch (CancellationException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pending.cancel(true);
+            throw new CancellationException();
+        } catch (ExecutionException e) {
+            if (cancellation.isCancelled()) {
+                throw new CancellationException();
+            }
+            throw unreachable(e.getCause());
+        }
+    }
+
+    private ChatResult readStream(InputStream body, Consumer<String> onContent, Cancellation cancellation) {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 16 * 1024)) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode chunk = json.readTree(line);
+                JsonNode error = chunk.get("error");
+                if (error != null && !error.isNull()) {
+                    throw new OllamaException(ErrorCode.OLLAMA_ERROR, "Ollama failed while answering: " + error.asString());
+                }
+                // The final chunk may carry text too, so every chunk's content is appended.
+                String content = chunk.path("message").path("content").asString("");
+                if (!content.isEmpty()) {
+                    onContent.accept(content);
+                }
+                if (chunk.path("done").asBoolean(false)) {
+                    return new ChatResult(textOrNull(chunk, "done_reason"), longOrNull(chunk, "prompt_eval_count"),
+                            longOrNull(chunk, "eval_count"), longOrNull(chunk, "total_duration"),
+                            longOrNull(chunk, "load_duration"), longOrNull(chunk, "prompt_eval_duration"),
+                            longOrNull(chunk, "eval_duration"));
+                }
+            }
+        } catch (IOException | JacksonException e) {
+            if (cancellation.isCancelled()) {
+                throw new CancellationException();
+            }
+            if (e instanceof JacksonException) {
+                throw new OllamaException(ErrorCode.OLLAMA_ERROR, "Ollama sent a line that is not JSON.");
+            }
+            throw new OllamaException(ErrorCode.OLLAMA_ERROR,
+                    "The connection to Ollama broke before the answer was complete.");
+        }
+        if (cancellation.isCancelled()) {
+            throw new CancellationException();
+        }
+        throw new OllamaException(ErrorCode.OLLAMA_ERROR, "Ollama ended the answer without finishing it.");
+    }
+
+    private OllamaException unreachable(Throwable cause) {
+        String reason = cause instanceof HttpConnectTimeoutException ? "connection timed out"
+                : cause instanceof HttpTimeoutException ? "no answer in time"
+                : cause instanceof ConnectException ? "connection refused"
+                : "connection failed";
+        return new OllamaException(ErrorCode.OLLAMA_UNREACHABLE,
+                "Cannot reach Ollama at " + settings.baseUrl() + " (" + reason + ").");
+    }
+
+    private URI endpoint(String path) {
+        String base = settings.baseUrl().toString();
+        return URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) + path : base + path);
+    }
+
+    private static byte[] readAtMost(InputStream body) {
+        try (body) {
+            return body.readNBytes(MAX_ERROR_BODY_BYTES);
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    /** Ollama's errors are {@code {"error":"…"}} when JSON, plain text otherwise (e.g. "404 page not found"). */
+    private String errorText(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8).strip();
+        try {
+            JsonNode error = json.readTree(text).get("error");
+            if (error != null && error.isString()) {
+                return error.asString();
+            }
+        } catch (JacksonException ignored) {
+            // Not JSON: the text itself is the message.
+        }
+        return text.length() > 300 ? text.substring(0, 300) + "…" : text;
+    }
+
+    private static String textOrNull(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asString();
+    }
+
+    private static Long longOrNull(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || !value.isNumber() ? null : value.asLong();
+    }
+}

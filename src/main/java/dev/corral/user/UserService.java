@@ -1,0 +1,95 @@
+package dev.corral.user;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+import dev.corral.web.ApiException;
+import dev.corral.web.ErrorCode;
+
+/** Accounts: the only way other features read or change users. */
+@Service
+public class UserService {
+
+    public static final int MIN_PASSWORD_LENGTH = 12;
+    public static final int MAX_PASSWORD_LENGTH = 128;
+    private static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9._-]{3,32}");
+
+    private final UserRepository users;
+    private final PasswordEncoder passwordEncoder;
+
+    UserService(UserRepository users, PasswordEncoder passwordEncoder) {
+        this.users = users;
+        this.passwordEncoder = passwordEncoder;
+    }
+
+    public boolean hasUsers() {
+        return users.count() > 0;
+    }
+
+    @Transactional
+    public User create(String username, String password, Role role) {
+        validateUsername(username);
+        validatePassword(password);
+        if (users.usernameExists(username)) {
+            throw new ApiException(ErrorCode.USERNAME_TAKEN, "That username is taken.");
+        }
+        User user = new User(UUID.randomUUID().toString(), username, passwordEncoder.encode(password), role, true,
+                Instant.now());
+        users.insert(user);
+        return user;
+    }
+
+    /**
+     * Creates the first admin, only while there is no user at all. Synchronized so that two concurrent setup
+     * requests cannot both win on one instance; the unique username index backs it up.
+     */
+    @Transactional
+    public synchronized Optional<User> createFirstAdmin(String username, String password) {
+        if (users.count() > 0) {
+            return Optional.empty();
+        }
+        return Optional.of(create(username, password, Role.ADMIN));
+    }
+
+    public Optional<User> findById(String id) {
+        return users.findById(id);
+    }
+
+    public Optional<User> findByUsername(String username) {
+        return users.findByUsername(username);
+    }
+
+    public List<User> list() {
+        return users.findAll();
+    }
+
+    @Transactional
+    public User setEnabled(String id, boolean enabled) {
+        User user = users.findById(id).orElseThrow(ApiException::notFound);
+        if (!enabled && user.isAdmin() && user.enabled() && users.countEnabledAdmins() <= 1) {
+            throw new ApiException(ErrorCode.LAST_ADMIN, "The last active admin cannot be disabled.");
+        }
+        users.setEnabled(id, enabled);
+        return users.findById(id).orElseThrow(ApiException::notFound);
+    }
+
+    private static void validateUsername(String username) {
+        if (username == null || !USERNAME.matcher(username).matches()) {
+            throw ApiException.invalid("username", "must be 3-32 letters, digits, '.', '_' or '-'");
+        }
+    }
+
+    private static void validatePassword(String password) {
+        if (password == null || password.length() < MIN_PASSWORD_LENGTH || password.length() > MAX_PASSWORD_LENGTH) {
+            throw ApiException.invalid("password",
+                    "must be " + MIN_PASSWORD_LENGTH + "-" + MAX_PASSWORD_LENGTH + " characters");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.corral.web;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.validation.FieldError;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
+import org.springframework.web.method.annotation.HandlerMethodValidationException;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+
+/** Turns every exception a controller throws into the API's JSON error shape; nothing internal reaches a client. */
+@RestControllerAdvice
+class ApiExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    @ExceptionHandler(ApiException.class)
+    ResponseEntity<ErrorBody> api(ApiException e) {
+        // The content type is set explicitly so that clients asking for an event stream still get the JSON error.
+        return ResponseEntity.status(e.code().status()).contentType(MediaType.APPLICATION_JSON).body(ErrorBody.of(e));
+    }
+
+    @ExceptionHandler(MethodArgumentNotValidException.class)
+    ResponseEntity<ErrorBody> invalid(MethodArgumentNotValidException e) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (FieldError error : e.getBindingResult().getFieldErrors()) {
+            fields.putIfAbsent(error.getField(), error.getDefaultMessage());
+        }
+        String message = fields.isEmpty() ? "The request is invalid."
+                : fields.entrySet().iterator().next().getKey() + ": " + fields.values().iterator().next();
+        return api(new ApiException(ErrorCode.VALIDATION_FAILED, message, fields));
+    }
+
+    @ExceptionHandler(HandlerMethodValidationException.class)
+    ResponseEntity<ErrorBody> invalidParameter(HandlerMethodValidationException e) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        e.getParameterValidationResults().forEach(r -> fields.putIfAbsent(
+                r.getMethodParameter().getParameterName(),
+                r.getResolvableErrors().isEmpty() ? "is invalid" : r.getResolvableErrors().getFirst().getDefaultMessage()));
+        return api(new ApiException(ErrorCode.VALIDATION_FAILED, "A parameter is invalid.", fields));
+    }
+
+    @ExceptionHandler({MethodArgumentTypeMismatchException.class, MissingServletRequestParameterException.class})
+    ResponseEntity<ErrorBody> badParameter(Exception e) {
+        String name = e instanceof MethodArgumentTypeMismatchException m ? m.getName()
+                : ((MissingServletRequestParameterException) e).getParameterName();
+        return api(ApiException.invalid(name, "has an invalid value"));
+    }
+
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<ErrorBody> unreadable(HttpMessageNotReadableException e) {
+        return api(new ApiException(ErrorCode.MALFORMED_REQUEST,
+                "The request body is not valid JSON of the expected shape."));
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+    ResponseEntity<ErrorBody> mediaType(HttpMediaTypeNotSupportedException e) {
+        return api(new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json."));
+    }
+
+    @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
+    ResponseEntity<ErrorBody> method(HttpRequestMethodNotSupportedException e) {
+        return api(new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "This method is not allowed here."));
+    }
+
+    @ExceptionHandler(NoResourceFoundException.class)
+    ResponseEntity<ErrorBody> noRoute(NoResourceFoundException e) {
+        return api(ApiException.notFound());
+    }
+
+    @ExceptionHandler(MaxUploadSizeExceededException.class)
+    ResponseEntity<ErrorBody> tooLarge(MaxUploadSizeExceededException e) {
+        return api(new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "The request body is too large."));
+    }
+
+    @ExceptionHandler(AsyncRequestNotUsableException.class)
+    void clientGone(AsyncRequestNotUsableException e) {
+        // The client closed the connection; there is nobody to answer.
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ErrorBody> unexpected(Exception e) {
+        log.error("Unexpected error", e);
+        return api(new ApiException(ErrorCode.INTERNAL_ERROR, "Something went wrong on the server."));
+    }
+}

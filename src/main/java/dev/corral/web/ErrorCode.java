@@ -1,0 +1,41 @@
+package dev.corral.web;
+
+import org.springframework.http.HttpStatus;
+
+/** The stable, machine-readable error codes of the API (docs/API.md lists them) and the status each one carries. */
+public enum ErrorCode {
+    UNAUTHENTICATED(HttpStatus.UNAUTHORIZED),
+    INVALID_CREDENTIALS(HttpStatus.UNAUTHORIZED),
+    FORBIDDEN(HttpStatus.FORBIDDEN),
+    CSRF_INVALID(HttpStatus.FORBIDDEN),
+    NOT_FOUND(HttpStatus.NOT_FOUND),
+    METHOD_NOT_ALLOWED(HttpStatus.METHOD_NOT_ALLOWED),
+    VALIDATION_FAILED(HttpStatus.BAD_REQUEST),
+    MALFORMED_REQUEST(HttpStatus.BAD_REQUEST),
+    PAYLOAD_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE),
+    UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE),
+    SETUP_DONE(HttpStatus.CONFLICT),
+    USERNAME_TAKEN(HttpStatus.CONFLICT),
+    GENERATION_IN_PROGRESS(HttpStatus.CONFLICT),
+    LAST_ADMIN(HttpStatus.CONFLICT),
+    OLLAMA_UNREACHABLE(HttpStatus.BAD_GATEWAY),
+    OLLAMA_BUSY(HttpStatus.SERVICE_UNAVAILABLE),
+    MODEL_NOT_FOUND(HttpStatus.NOT_FOUND),
+    OLLAMA_ERROR(HttpStatus.BAD_GATEWAY),
+    INTERNAL_ERROR(HttpStatus.INTERNAL_SERVER_ERROR);
+
+    private final HttpStatus status;
+
+    ErrorCode(HttpStatus status) {
+        this.status = status;
+    }
+
+    public HttpStatus status() {
+        return status;
+    }
+
+    /** The code as clients see it, e.g. {@code not_found}. */
+    public String code() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.corral.it;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import tools.jackson.databind.JsonNode;
+
+import dev.corral.testsupport.ApiClient;
+import dev.corral.testsupport.ApiClient.EventStream;
+import dev.corral.testsupport.IntegrationTest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** User B gets 404 on every one of user A's resources, by every endpoint, and A's data stays as it was. */
+class CrossUserIT extends IntegrationTest {
+
+    @Test
+    void noEndpointLetsAnotherUserReadOrChangeAConversation() throws Exception {
+        ApiClient alice = newUser();
+        ApiClient bob = newUser();
+        String conversation = createConversation(alice, Map.of("model", "llama3.2:latest", "title", "Alice's secrets",
+                "systemPrompt", "alice-system-prompt"));
+        OLLAMA.setReply("alice-answer");
+        alice.chat(conversation, "alice-question");
+        JsonNode before = alice.get("/api/conversations/" + conversation).body();
+        String answerId = before.path("messages").get(1).path("id").asString();
+        String questionId = before.path("messages").get(0).path("id").asString();
+        String base = "/api/conversations/" + conversation;
+
+        List<ApiClient.Response> attempts = List.of(
+                bob.get(base),
+                bob.patch(base, Map.of("title", "pwned")),
+                bob.patch(base, Map.of("systemPrompt", "pwned")),
+                bob.delete(base),
+                bob.post(base + "/messages", Map.of("content", "continue alice's chat")),
+                bob.post(base + "/messages/" + answerId + "/stop", null),
+                bob.post(base + "/messages/" + questionId + "/stop", null),
+                bob.get(base + "/messages/" + answerId + "/events"),
+                bob.get(base + "/messages/" + questionId + "/events"));
+        for (ApiClient.Response r : attempts) {
+            assertThat(r.status()).as(r.http().request().method() + " " + r.http().request().uri()).isEqualTo(404);
+            assertThat(r.errorCode()).isEqualTo("not_found");
+            assertThat(r.raw()).doesNotContain("alice");
+        }
+        // Bob's own conversation id with Alice's message id is not a way in either.
+        String bobs = createConversation(bob);
+        assertThat(bob.get("/api/conversations/" + bobs + "/messages/" + answerId + "/events").status()).isEqualTo(404);
+        assertThat(bob.post("/api/conversations/" + bobs + "/messages/" + answerId + "/stop", null).status())
+                .isEqualTo(404);
+        // Nor does the list show it.
+        assertThat(bob.get("/api/conversations").body().path("items").findValuesAsString("id"))
+                .containsExactly(bobs);
+
+        JsonNode after = alice.get("/api/conversations/" + conversation).body();
+        assertThat(after).isEqualTo(before);
+        assertThat(OLLAMA.chatRequests()).hasSize(1);
+    }
+
+    @Test
+    void anotherUserCannotStopOrFollowALiveGeneration() throws Exception {
+        ApiClient alice = newUser();
+        ApiClient bob = newUser();
+        String conversation = createConversation(alice);
+        OLLAMA.setTokenCount(100);
+        OLLAMA.setTokenDelay(Duration.ofMillis(20));
+        try (EventStream stream = alice.stream("/api/conversations/" + conversation + "/messages",
+                Map.of("content", "long one"))) {
+            String answerId = stream.next(Duration.ofSeconds(5)).data().path("assistantMessage").path("id").asString();
+            String base = "/api/conversations/" + conversation + "/messages/" + answerId;
+            assertThat(bob.get(base + "/events").status()).isEqualTo(404);
+            assertThat(bob.post(base + "/stop", null).status()).isEqualTo(404);
+            // While it runs, Bob's "send" into Alice's conversation is a 404, not a revealing 409.
+            assertThat(bob.post("/api/conversations/" + conversation + "/messages", Map.of("content", "x")).status())
+                    .isEqualTo(404);
+            assertThat(stream.until("done", Duration.ofSeconds(10)).data().path("message").path("status").asString())
+                    .isEqualTo("complete");
+        }
+    }
+}
