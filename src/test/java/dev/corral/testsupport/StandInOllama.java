@@ -119,6 +119,7 @@ public final class StandInOllama implements AutoCloseable {
     private volatile RecordedRequest lastChat;
     private volatile long generation;
     private int cancelled;
+    private int chatCount;
 
     /** Starts on a random free port. */
     public StandInOllama() {
@@ -328,6 +329,7 @@ public final class StandInOllama implements AutoCloseable {
             chats.clear();
             requestLog.clear();
             cancelled = 0;
+            chatCount = 0;
             lastChat = null;
             acceptedConnections.set(0);
             changed.signalAll();
@@ -373,8 +375,23 @@ public final class StandInOllama implements AutoCloseable {
         }
     }
 
-    /** Chat requests currently in progress (hanging, delayed or streaming). */
+    /**
+     * Chat requests received since the last {@link #reset()} that are still in progress (hanging, delayed or
+     * streaming). Leftovers from before the reset are not counted (see {@link #inFlightTotal()}).
+     */
     public int inFlight() {
+        long g = generation;
+        int n = 0;
+        for (RecordedRequest r : inProgress) {
+            if (r.generation() == g) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** All chat requests currently in progress, including leftovers from before the last reset. */
+    public int inFlightTotal() {
         return inProgress.size();
     }
 
@@ -389,37 +406,34 @@ public final class StandInOllama implements AutoCloseable {
     }
 
     /**
-     * Waits until the most recent chat request is {@link RecordedRequest.State#CANCELLED}. Returns false on
-     * timeout, or as soon as it ends in another state.
+     * Waits until the most recent chat request (since the last reset) is {@link RecordedRequest.State#CANCELLED},
+     * i.e. the client closed the connection before the response was complete. False on timeout.
      */
     public boolean awaitCancelled(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        lock.lock();
-        try {
-            while (true) {
-                RecordedRequest r = lastChat;
-                if (r != null && r.state != RecordedRequest.State.IN_PROGRESS) {
-                    return r.state == RecordedRequest.State.CANCELLED;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                changed.await(left, TimeUnit.NANOSECONDS);
-            }
-        } finally {
-            lock.unlock();
-        }
+        return await(() -> {
+            RecordedRequest r = lastChat;
+            return r != null && r.state == RecordedRequest.State.CANCELLED;
+        }, timeout);
     }
 
     /** Waits until {@link #inFlight()} equals {@code n}. */
     public boolean awaitInFlight(int n, Duration timeout) throws InterruptedException {
-        return await(() -> inProgress.size() == n, timeout);
+        return await(() -> inFlight() == n, timeout);
     }
 
     /** Waits until at least {@code n} chat requests arrived since the last reset. */
     public boolean awaitChatRequests(int n, Duration timeout) throws InterruptedException {
-        return await(() -> chats.size() >= n, timeout);
+        return await(() -> chatCount >= n, timeout);
+    }
+
+    /** Chat requests received since the last reset (counted even when recording is off). */
+    public int chatCount() {
+        lock.lock();
+        try {
+            return chatCount;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private boolean await(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
@@ -446,6 +460,7 @@ public final class StandInOllama implements AutoCloseable {
             RecordedRequest r = new RecordedRequest(req.method, req.path, req.headers, body, json, req.arrival,
                     generation, lock, changed);
             inProgress.add(r);
+            chatCount++;
             if (recording) {
                 chats.add(r);
             }

@@ -459,6 +459,21 @@ class StandInOllamaTest {
         assertThat(ollama.awaitInFlight(1, Duration.ofSeconds(2))).isTrue();
         ollama.setHang(false);
         assertThat(f.get().body()).contains("\"done\":true");
+
+        // reset() also releases hanging requests, and forgets them in inFlight()/records
+        ollama.setHang(true);
+        ollama.setTokenCount(50);
+        ollama.setTokenDelay(Duration.ofMillis(10));
+        CompletableFuture<HttpResponse<String>> leftover =
+                http.sendAsync(chatRequest(HI), HttpResponse.BodyHandlers.ofString());
+        assertThat(ollama.awaitInFlight(1, Duration.ofSeconds(2))).isTrue();
+        ollama.reset();
+        assertThat(ollama.inFlight()).isZero();
+        assertThat(ollama.inFlightTotal()).isEqualTo(1);
+        assertThat(ollama.chatRequests()).isEmpty();
+        assertThat(leftover.get().body()).contains(" tok49").contains("\"done\":true");
+        assertThat(ollama.inFlightTotal()).isZero();
+        assertThat(ollama.cancelledCount()).isZero();
     }
 
     @Test

@@ -1,0 +1,196 @@
+package dev.corral.browser;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import dev.corral.testsupport.ApiClient;
+import dev.corral.testsupport.IntegrationTest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Real Chromium (Debian's package) driving the built UI: sign in, watch an answer grow, stop a long one, reload and
+ * find everything again. Controls are found by their accessible names, as a screen reader would.
+ */
+class BrowserIT extends IntegrationTest {
+
+    private static final String CHROMIUM = "/usr/bin/chromium";
+    private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+    private static WebDriver driver;
+    private static Path profile;
+
+    @BeforeAll
+    static void startBrowser() throws Exception {
+        boolean installed = new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute();
+        if (!"true".equalsIgnoreCase(System.getenv("CI"))) {
+            Assumptions.assumeTrue(installed, "Debian's chromium and chromium-driver are not installed (test.sh installs them)");
+        }
+        profile = Files.createTempDirectory("corral-chromium-");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-quic", "--window-size=1280,900", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
+        driver = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stopBrowser() {
+        if (driver != null) {
+            driver.quit();
+        }
+    }
+
+    @Test
+    void signInChatStopAndFindEverythingAfterAReload() throws Exception {
+        String username = "b" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(admin().post("/api/admin/users", Map.of("username", username, "password", PASSWORD)).status())
+                .isEqualTo(201);
+
+        driver.get(baseUrl() + "/");
+        type(named("input", "Username"), username);
+        type(named("input", "Password"), PASSWORD);
+        named("button", "Sign in").click();
+
+        WebElement message = named("textarea", "Message");
+        new Select(named("select", "Model")).selectByValue("llama3.2:latest");
+
+        // An answer that takes about 2.5 s grows in several visible steps.
+        OLLAMA.setTokenCount(40);
+        OLLAMA.setTokenDelay(Duration.ofMillis(60));
+        type(message, "Hello browser");
+        named("button", "Send").click();
+        Set<Integer> lengthsSeen = new LinkedHashSet<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            List<WebElement> answers = driver.findElements(By.cssSelector("article.message.assistant"));
+            if (!answers.isEmpty()) {
+                WebElement answer = answers.getLast();
+                String text = answer.findElement(By.cssSelector(".answer")).getText();
+                if (!text.isEmpty()) {
+                    lengthsSeen.add(text.length());
+                }
+                if ("complete".equals(answer.getAttribute("data-status"))) {
+                    break;
+                }
+            }
+            Thread.sleep(40);
+        }
+        assertThat(lastAnswer().getAttribute("data-status")).isEqualTo("complete");
+        assertThat(lastAnswer().findElement(By.cssSelector(".answer")).getText()).startsWith("tok0 tok1").endsWith("tok39");
+        assertThat(lengthsSeen).as("distinct lengths of the answer while it streamed").hasSizeGreaterThan(2);
+
+        // A long answer in a new chat, stopped half-way.
+        named("button", "New chat").click();
+        OLLAMA.setTokenCount(5000);
+        OLLAMA.setTokenDelay(Duration.ofMillis(20));
+        type(named("textarea", "Message"), "Tell me a long story");
+        named("button", "Send").click();
+        waitUntil("the long answer has started", () -> {
+            List<WebElement> answers = driver.findElements(By.cssSelector("article.message.assistant .answer"));
+            return !answers.isEmpty() && answers.getLast().getText().length() > 20;
+        });
+        named("button", "Stop").click();
+        waitUntil("the answer is marked stopped", () -> "stopped".equals(lastAnswer().getAttribute("data-status")));
+        assertThat(OLLAMA.awaitCancelled(Duration.ofSeconds(2))).isTrue();
+        String stoppedText = lastAnswer().findElement(By.cssSelector(".answer")).getText();
+        assertThat(stoppedText).startsWith("tok0 tok1").doesNotContain("tok4999");
+        assertThat(lastAnswer().getText()).contains("Stopped");
+
+        // After a reload, both conversations are in the sidebar and keep their messages.
+        driver.navigate().refresh();
+        named("a", "Hello browser").click();
+        waitUntil("the first conversation is shown", () -> messages().size() == 2);
+        assertThat(messages().get(0).getText()).contains("Hello browser");
+        assertThat(messages().get(1).getText()).contains("tok39");
+
+        named("a", "Tell me a long story").click();
+        waitUntil("the second conversation is shown", () -> messages().size() == 2
+                && messages().get(0).getText().contains("Tell me a long story"));
+        assertThat(lastAnswer().getAttribute("data-status")).isEqualTo("stopped");
+        assertThat(lastAnswer().findElement(By.cssSelector(".answer")).getText()).isEqualTo(stoppedText);
+
+        // The same is visible through the API.
+        ApiClient api = anonymous();
+        api.signIn(username, PASSWORD);
+        assertThat(api.get("/api/conversations").body().path("items")).hasSize(2);
+    }
+
+    private static List<WebElement> messages() {
+        return driver.findElements(By.cssSelector("article.message"));
+    }
+
+    private static WebElement lastAnswer() {
+        return driver.findElements(By.cssSelector("article.message.assistant")).getLast();
+    }
+
+    /** The visible element of the given tag whose computed accessible name is exactly {@code name}. */
+    private static WebElement named(String tag, String name) {
+        List<String> seen = new ArrayList<>();
+        WebElement[] found = new WebElement[1];
+        waitUntil(tag + " named '" + name + "' (seen: " + seen + ")", () -> {
+            seen.clear();
+            for (WebElement element : driver.findElements(By.tagName(tag))) {
+                try {
+                    if (!element.isDisplayed()) {
+                        continue;
+                    }
+                    String accessibleName = element.getAccessibleName();
+                    seen.add(accessibleName);
+                    if (name.equals(accessibleName)) {
+                        found[0] = element;
+                        return true;
+                    }
+                } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                    // The page re-rendered; look again.
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    private static void type(WebElement field, String text) {
+        field.clear();
+        field.sendKeys(text);
+    }
+
+    private static void waitUntil(String what, java.util.function.BooleanSupplier condition) {
+        new WebDriverWait(driver, Duration.ofSeconds(15)).withMessage(what).until(d -> {
+            try {
+                return condition.getAsBoolean();
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                return false;
+            }
+        });
+    }
+
+    @SuppressWarnings("unused")
+    private static Object script(String js) {
+        return ((JavascriptExecutor) driver).executeScript(js);
+    }
+}
