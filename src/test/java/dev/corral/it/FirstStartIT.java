@@ -1,5 +1,9 @@
 package dev.corral.it;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -76,5 +80,35 @@ class FirstStartIT {
             assertThat(client.signIn("second", "second-password-1").status()).isEqualTo(401);
             assertThat(client(corral).signIn("first", "first-password-1").status()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void theSessionCookieIsSecureWhenServedOverHttpsThroughAProxy() throws Exception {
+        try (ConfigurableApplicationContext corral = start("--corral.admin.username=first",
+                "--corral.admin.password=first-password-1", "--server.forward-headers-strategy=native")) {
+            // Behind a TLS-terminating proxy the CSRF cookie is Secure too, so send it by hand over this plain link.
+            int port = ((WebServerApplicationContext) corral).getWebServer().getPort();
+            HttpClient http = HttpClient.newHttpClient();
+            String token = ApiClient.JSON.readTree(http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/api/auth/csrf")).header("X-Forwarded-Proto", "https")
+                    .build(), HttpResponse.BodyHandlers.ofString()).body()).path("token").asString();
+            HttpResponse<String> overHttps = http.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + port + "/api/auth/login"))
+                    .header("X-Forwarded-Proto", "https").header("Content-Type", "application/json")
+                    .header("Cookie", "XSRF-TOKEN=" + token).header("X-XSRF-TOKEN", token)
+                    .POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"username\":\"first\",\"password\":\"first-password-1\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(overHttps.statusCode()).isEqualTo(200);
+            assertThat(sessionCookie(overHttps)).contains("Secure").contains("HttpOnly").contains("SameSite=Lax");
+
+            ApiClient.Response overHttp = client(corral).signIn("first", "first-password-1");
+            assertThat(sessionCookie(overHttp.http())).doesNotContain("Secure");
+        }
+    }
+
+    private static String sessionCookie(HttpResponse<String> response) {
+        return response.headers().allValues("Set-Cookie").stream()
+                .filter(c -> c.startsWith("CORRAL_SESSION=")).findFirst().orElseThrow();
     }
 }

@@ -49,11 +49,18 @@ public final class ApiClient {
     private final CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
     private final HttpClient http;
     private boolean sendCsrf = true;
+    private final Map<String, String> extraHeaders = new java.util.LinkedHashMap<>();
 
     public ApiClient(String baseUrl) {
         this.base = URI.create(baseUrl);
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(cookies)
                 .connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /** Sends this header on every request from now on (e.g. what a reverse proxy would add). */
+    public ApiClient withHeader(String name, String value) {
+        extraHeaders.put(name, value);
+        return this;
     }
 
     public ApiClient withoutCsrf() {
@@ -133,7 +140,9 @@ public final class ApiClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
+        extraHeaders.forEach(builder::header);
+        return builder;
     }
 
     private HttpRequest.Builder withCsrf(HttpRequest.Builder builder) {

@@ -789,6 +789,13 @@ public final class StandInOllama implements AutoCloseable {
      */
     private static void writeFixed(Conn c, Request req, int status, String contentType, byte[] body)
             throws IOException {
+        bufferFixed(c, req, status, contentType, body);
+        c.out.flush();
+    }
+
+    /** Like {@link #writeFixed} but leaves the end of the response in the buffer (the caller flushes). */
+    private static void bufferFixed(Conn c, Request req, int status, String contentType, byte[] body)
+            throws IOException {
         ByteBuf h = new ByteBuf(160 + body.length);
         h.ascii("HTTP/1.1 ").num(status).b(' ').ascii(reason(status)).crlf()
                 .ascii("Content-Type: ").ascii(contentType).crlf()
@@ -801,8 +808,9 @@ public final class StandInOllama implements AutoCloseable {
         if (!req.method.equals("HEAD")) {
             h.bytes(body);
         }
-        h.writeTo(c.out);
-        c.out.flush();
+        // everything but the last byte may go out now; the last byte waits in the buffer for the caller's flush
+        c.out.write(h.a, 0, h.n - 1);
+        c.out.write(h.a[h.n - 1]);
     }
 
     private static String reason(int status) {
@@ -891,9 +899,7 @@ public final class StandInOllama implements AutoCloseable {
             Instant now = Instant.now();
             b.rfc3339Utc(now.getEpochSecond(), now.getNano()).bytes(CONTENT_OPEN)
                     .ascii("\"},\"done\":true,\"done_reason\":\"").ascii(call.unload ? "unload" : "load").ascii("\"}");
-            respond(c, req, ex, 200, JSON_UTF8, b.toArray());
-            finish(ex, RecordedRequest.State.COMPLETED, null);
-            closeIfRequested(c, req);
+            respond(c, req, ex, 200, JSON_UTF8, b.toArray(), RecordedRequest.State.COMPLETED, null);
             return;
         }
         // 6. generate
@@ -945,8 +951,8 @@ public final class StandInOllama implements AutoCloseable {
                     byte[] err = errorJson(MODEL_ERROR_MESSAGE);
                     frame.hex(err.length + 1).crlf().bytes(err).b('\n').crlf().bytes(LAST_CHUNK);
                     frame.writeTo(c.out);
-                    c.out.flush();
                     finish(ex, RecordedRequest.State.FAILED, "error line after " + k + " tokens");
+                    c.out.flush();
                     closeIfRequested(c, req);
                 } else {
                     // Ollama's streamResponse: an error before any line is a real status with
@@ -976,9 +982,11 @@ public final class StandInOllama implements AutoCloseable {
                 frame.writeTo(c.out);
                 line.writeTo(c.out);
                 c.out.write(CRLF);
+                rec.tokensSent = k + 1; // before the flush: a client that read k+1 lines sees it
                 c.out.flush();
+            } else {
+                rec.tokensSent = k + 1;
             }
-            rec.tokensSent = k + 1;
         }
         // the final object
         long end = System.nanoTime();
@@ -1013,22 +1021,29 @@ public final class StandInOllama implements AutoCloseable {
             line.writeTo(c.out);
             c.out.write(CRLF);
             c.out.write(LAST_CHUNK);
+            finish(ex, RecordedRequest.State.COMPLETED, null);
             c.out.flush();
+            closeIfRequested(c, req);
         } else {
-            respond(c, req, ex, 200, JSON_UTF8, line.toArray());
+            respond(c, req, ex, 200, JSON_UTF8, line.toArray(), RecordedRequest.State.COMPLETED, null);
         }
-        finish(ex, RecordedRequest.State.COMPLETED, null);
-        closeIfRequested(c, req);
     }
 
     private static void appendStreamHeaders(ByteBuf frame, Request req) {
         frame.bytes(STREAM_HEADERS_1).bytes(httpDate()).bytes(req.keepAlive ? STREAM_HEADERS_2 : STREAM_HEADERS_2_CLOSE);
     }
 
-    private void respond(Conn c, Request req, Exchange ex, int status, String contentType, byte[] body)
-            throws IOException {
+    /**
+     * Writes a complete response. The final state is recorded before the flush that completes the response, so
+     * a client that has read the whole response always finds the record settled.
+     */
+    private void respond(Conn c, Request req, Exchange ex, int status, String contentType, byte[] body,
+                         RecordedRequest.State state, String failure) throws IOException {
         ex.rec.status = status;
-        writeFixed(c, req, status, contentType, body);
+        bufferFixed(c, req, status, contentType, body);
+        finish(ex, state, failure);
+        c.out.flush();
+        closeIfRequested(c, req);
     }
 
     private void respondError(Conn c, Request req, Exchange ex, int status, String message) throws IOException {
@@ -1037,9 +1052,8 @@ public final class StandInOllama implements AutoCloseable {
 
     private void respondError(Conn c, Request req, Exchange ex, int status, String contentType, String message)
             throws IOException {
-        respond(c, req, ex, status, contentType, errorJson(message));
-        finish(ex, RecordedRequest.State.FAILED, status + " " + message);
-        closeIfRequested(c, req);
+        respond(c, req, ex, status, contentType, errorJson(message), RecordedRequest.State.FAILED,
+                status + " " + message);
     }
 
     private static void closeIfRequested(Conn c, Request req) {

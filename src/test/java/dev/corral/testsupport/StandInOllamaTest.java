@@ -384,14 +384,28 @@ class StandInOllamaTest {
     void dropAfterTokensClosesTheConnectionWithoutDone() throws Exception {
         ollama.setTokenCount(5);
         ollama.setDropAfterTokens(2);
-        HttpResponse<InputStream> r = http.send(chatRequest(HI), HttpResponse.BodyHandlers.ofInputStream());
-        assertThat(r.statusCode()).isEqualTo(200);
-        BufferedReader reader = new BufferedReader(new InputStreamReader(r.body(), UTF_8));
-        assertThat(reader.readLine()).contains("\"tok0\"");
-        assertThat(reader.readLine()).contains("\" tok1\"");
-        assertThatThrownBy(reader::readLine).isInstanceOf(IOException.class); // EOF inside the chunked body
-        assertThat(ollama.lastChat().state()).isEqualTo(RecordedRequest.State.FAILED);
-        assertThat(ollama.lastChat().failure()).startsWith("dropped");
+        // JDK HttpClient quirk: once the connection fails, body bytes it received but the reader has not consumed
+        // yet are discarded ("IOException: closed"). Without pacing the drop can overtake the last lines.
+        for (Duration delay : List.of(Duration.ZERO, Duration.ofMillis(50))) {
+            ollama.setTokenDelay(delay);
+            HttpResponse<InputStream> r = http.send(chatRequest(HI), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(r.statusCode()).isEqualTo(200);
+            BufferedReader reader = new BufferedReader(new InputStreamReader(r.body(), UTF_8));
+            List<String> seen = new ArrayList<>();
+            assertThatThrownBy(() -> {
+                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                    seen.add(line);
+                }
+            }).isInstanceOf(IOException.class); // EOF inside the chunked body
+            assertThat(seen).hasSizeLessThanOrEqualTo(2).allSatisfy(l -> assertThat(l).contains("\"done\":false"));
+            if (!delay.isZero()) {
+                assertThat(seen).hasSize(2);
+            }
+            assertThat(ollama.lastChat().state()).isEqualTo(RecordedRequest.State.FAILED);
+            assertThat(ollama.lastChat().failure()).startsWith("dropped");
+            assertThat(ollama.lastChat().tokensSent()).isEqualTo(2);
+        }
+        ollama.setTokenDelay(Duration.ZERO);
 
         RawResponse raw = RawResponse.exchange(ollama.port(), post("/api/chat", HI, false));
         assertThat(raw.chunks).hasSize(2);
@@ -469,10 +483,10 @@ class StandInOllamaTest {
         assertThat(ollama.awaitInFlight(1, Duration.ofSeconds(2))).isTrue();
         ollama.reset();
         assertThat(ollama.inFlight()).isZero();
-        assertThat(ollama.inFlightTotal()).isEqualTo(1);
         assertThat(ollama.chatRequests()).isEmpty();
-        assertThat(leftover.get().body()).contains(" tok49").contains("\"done\":true");
-        assertThat(ollama.inFlightTotal()).isZero();
+        // the reply settings are read when the reply starts, i.e. after the hang: reset() restored the echo reply
+        assertThat(leftover.get().body()).contains("\"Hello\"").contains("\"done\":true");
+        assertThat(ollama.inFlightTotal()).isZero(); // finish() runs before the last bytes are flushed
         assertThat(ollama.cancelledCount()).isZero();
     }
 
