@@ -256,6 +256,23 @@ export async function* messageEvents(
   );
 }
 
+/**
+ * Answers the same user message again as a new branch (e.g. after a failure): the same events as
+ * `sendMessage`, with `start` naming the existing user message and the new answer.
+ */
+export async function* regenerateMessage(
+  conversationId: string,
+  messageId: string,
+  signal?: AbortSignal,
+): AsyncGenerator<ChatEvent, void, undefined> {
+  yield* streamEvents(
+    'POST',
+    `/api/conversations/${enc(conversationId)}/messages/${enc(messageId)}/regenerate`,
+    undefined,
+    signal,
+  );
+}
+
 export function stopMessage(conversationId: string, messageId: string): Promise<Message> {
   return request('POST', `/api/conversations/${enc(conversationId)}/messages/${enc(messageId)}/stop`);
 }

@@ -51,12 +51,22 @@ class ChatController {
     @PostMapping
     void send(@AuthenticationPrincipal SignedInUser user, @PathVariable String conversationId,
               @RequestBody SendMessage request, HttpServletResponse response) throws IOException {
-        GenerationService.Started started = generations.start(user.id(), conversationId, request.content());
+        stream(generations.start(user.id(), conversationId, request.content()), response);
+    }
+
+    private void stream(GenerationService.Started started, HttpServletResponse response) throws IOException {
         OutputStream out = openEventStream(response);
         if (send(out, "start", Map.of("userMessage", started.turn().userMessage(),
                 "assistantMessage", started.turn().assistantMessage()))) {
             follow(started.generation(), 0, out);
         }
+    }
+
+    /** Answers the same user message again (e.g. after a failure), as a new branch that becomes the current path. */
+    @PostMapping("/{messageId}/regenerate")
+    void regenerate(@AuthenticationPrincipal SignedInUser user, @PathVariable String conversationId,
+                    @PathVariable String messageId, HttpServletResponse response) throws IOException {
+        stream(generations.regenerate(user.id(), conversationId, messageId), response);
     }
 
     @GetMapping("/{messageId}/events")

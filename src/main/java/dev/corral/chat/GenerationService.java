@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import jakarta.annotation.PreDestroy;
 
@@ -58,6 +59,16 @@ public class GenerationService {
         if (content.length() > settings.maxMessageChars()) {
             throw ApiException.invalid("content", "must be at most " + settings.maxMessageChars() + " characters");
         }
+        return launch(userId, conversationId, () -> conversations.startTurn(userId, conversationId, content));
+    }
+
+    /** A new answer to the same user message, as a sibling of {@code assistantMessageId} (a new branch). */
+    Started regenerate(String userId, String conversationId, String assistantMessageId) {
+        return launch(userId, conversationId,
+                () -> conversations.startRegeneration(userId, conversationId, assistantMessageId));
+    }
+
+    private Started launch(String userId, String conversationId, Supplier<ConversationService.Turn> storeTurn) {
         if (shuttingDown) {
             throw new ApiException(ErrorCode.OLLAMA_BUSY, "Corral is shutting down; try again in a moment.");
         }
@@ -69,7 +80,7 @@ public class GenerationService {
         }
         ConversationService.Turn turn;
         try {
-            turn = conversations.startTurn(userId, conversationId, content);
+            turn = storeTurn.get();
         } catch (RuntimeException e) {
             byConversation.remove(conversationId, RESERVED);
             throw e;

@@ -152,11 +152,29 @@ public class ConversationService {
         Instant now = Instant.now();
         Message user = new Message(UUID.randomUUID().toString(), c.id(), c.currentLeafId(), Message.Role.USER,
                 content, Message.Status.COMPLETE, null, null, null, now, now);
+        messages.insert(user);
+        return answer(userId, c, user, defaultTitle(content), now);
+    }
+
+    /**
+     * Stores a new, empty answer to the user message that {@code assistantMessageId} answered: a sibling branch,
+     * which becomes the conversation's current path. The old answer stays in the tree.
+     */
+    @Transactional
+    public Turn startRegeneration(String userId, String conversationId, String assistantMessageId) {
+        Conversation c = get(userId, conversationId);
+        Message previous = messages.find(c.id(), assistantMessageId)
+                .filter(m -> m.role() == Message.Role.ASSISTANT)
+                .orElseThrow(ApiException::notFound);
+        Message user = messages.find(c.id(), previous.parentId()).orElseThrow(ApiException::notFound);
+        return answer(userId, c, user, null, Instant.now());
+    }
+
+    private Turn answer(String userId, Conversation c, Message user, String titleIfUnset, Instant now) {
         Message assistant = new Message(UUID.randomUUID().toString(), c.id(), user.id(), Message.Role.ASSISTANT, "",
                 Message.Status.STREAMING, c.model(), null, null, now, now);
-        messages.insert(user);
         messages.insert(assistant);
-        conversations.moveLeaf(c.id(), assistant.id(), defaultTitle(content), now.toEpochMilli());
+        conversations.moveLeaf(c.id(), assistant.id(), titleIfUnset, now.toEpochMilli());
         List<Message> history = messages.path(c.id(), user.id());
         Conversation updated = conversations.find(userId, c.id()).orElseThrow();
         return new Turn(updated, user, assistant, history);

@@ -134,6 +134,14 @@ class BrowserIT extends IntegrationTest {
         assertThat(lastAnswer().getAttribute("data-status")).isEqualTo("stopped");
         assertThat(lastAnswer().findElement(By.cssSelector(".answer")).getText()).isEqualTo(stoppedText);
 
+        // Retry the stopped answer: a new answer replaces it on screen.
+        OLLAMA.reset();
+        OLLAMA.setReply("A shorter story.");
+        named("button", "Retry").click();
+        waitUntil("the new answer is complete", () -> "complete".equals(lastAnswer().getAttribute("data-status"))
+                && lastAnswer().findElement(By.cssSelector(".answer")).getText().equals("A shorter story."));
+        assertThat(messages()).hasSize(2);
+
         // The same is visible through the API.
         ApiClient api = anonymous();
         api.signIn(username, PASSWORD);
@@ -183,8 +191,8 @@ class BrowserIT extends IntegrationTest {
         new WebDriverWait(driver, Duration.ofSeconds(15)).withMessage(what).until(d -> {
             try {
                 return condition.getAsBoolean();
-            } catch (org.openqa.selenium.StaleElementReferenceException e) {
-                return false;
+            } catch (org.openqa.selenium.StaleElementReferenceException | java.util.NoSuchElementException e) {
+                return false; // the page is re-rendering
             }
         });
     }

@@ -222,6 +222,44 @@ abstract class ConversationAndChatContract extends IntegrationTest {
     }
 
     @Test
+    void regeneratingAFailedAnswerAddsABranchThatBecomesTheCurrentPath() throws Exception {
+        ApiClient user = newUser();
+        String id = createConversation(user);
+        OLLAMA.setTokenCount(10);
+        OLLAMA.setFailAfterTokens(3);
+        JsonNode failed = user.chat(id, "Question").getLast().data().path("message");
+        assertThat(failed.path("status").asString()).isEqualTo("failed");
+
+        OLLAMA.reset();
+        OLLAMA.setReply("A better answer.");
+        List<Event> events;
+        try (EventStream stream = user.postStream("/api/conversations/" + id + "/messages/"
+                + failed.path("id").asString() + "/regenerate")) {
+            events = stream.readAll(Duration.ofSeconds(10));
+        }
+        assertThat(events.getFirst().name()).isEqualTo("start");
+        JsonNode start = events.getFirst().data();
+        assertThat(start.path("userMessage").path("content").asString()).isEqualTo("Question");
+        assertThat(start.path("assistantMessage").path("parentId").asString())
+                .isEqualTo(start.path("userMessage").path("id").asString());
+        assertThat(events.getLast().data().path("message").path("content").asString()).isEqualTo("A better answer.");
+
+        // Ollama was asked the same question without the failed answer.
+        JsonNode sent = sentToOllama().path("messages");
+        assertThat(sent).hasSize(1);
+        assertThat(sent.get(0).path("content").asString()).isEqualTo("Question");
+
+        JsonNode path = user.get("/api/conversations/" + id).body().path("messages");
+        assertThat(path).hasSize(2);
+        assertThat(path.get(1).path("content").asString()).isEqualTo("A better answer.");
+        assertThat(path.get(1).path("id").asString()).isNotEqualTo(failed.path("id").asString());
+
+        // Only assistant messages can be regenerated.
+        assertThat(user.post("/api/conversations/" + id + "/messages/" + path.get(0).path("id").asString()
+                + "/regenerate", null).status()).isEqualTo(404);
+    }
+
+    @Test
     void deletingAConversationStopsItsGeneration() throws Exception {
         ApiClient user = newUser();
         String id = createConversation(user);

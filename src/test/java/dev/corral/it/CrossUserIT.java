@@ -38,6 +38,7 @@ class CrossUserIT extends IntegrationTest {
                 bob.post(base + "/messages", Map.of("content", "continue alice's chat")),
                 bob.post(base + "/messages/" + answerId + "/stop", null),
                 bob.post(base + "/messages/" + questionId + "/stop", null),
+                bob.post(base + "/messages/" + answerId + "/regenerate", null),
                 bob.get(base + "/messages/" + answerId + "/events"),
                 bob.get(base + "/messages/" + questionId + "/events"));
         for (ApiClient.Response r : attempts) {

@@ -115,11 +115,19 @@ public final class ApiClient {
         return cookies.getCookieStore().getCookies();
     }
 
-    /** Opens an event stream (POST with a body, or GET when body is null). */
+    /** Opens an event stream: POST with a body, or GET when body is null. */
     public EventStream stream(String path, Object body) {
         HttpRequest.Builder builder = request(path).header("Accept", "text/event-stream");
-        HttpRequest request = body == null ? builder.GET().build()
-                : withCsrf(builder).POST(publisher(body)).header("Content-Type", "application/json").build();
+        return open(body == null ? builder.GET().build()
+                : withCsrf(builder).POST(publisher(body)).header("Content-Type", "application/json").build());
+    }
+
+    /** Opens an event stream with a POST that has no body. */
+    public EventStream postStream(String path) {
+        return open(withCsrf(request(path).header("Accept", "text/event-stream")).POST(publisher(null)).build());
+    }
+
+    private EventStream open(HttpRequest request) {
         try {
             HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
             return new EventStream(response);

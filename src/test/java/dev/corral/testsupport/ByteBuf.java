@@ -172,7 +172,7 @@ final class ByteBuf {
      */
     ByteBuf rfc3339Utc(long epochSecond, int nano) {
         long days = Math.floorDiv(epochSecond, 86400);
-        int secOfDay = (int) Math.floorMod(epochSecond, 86400);
+        int secOfDay = Math.floorMod(epochSecond, 86400);
         // civil_from_days (H. Hinnant)
         long z = days + 719468;
         long era = Math.floorDiv(z, 146097);

@@ -59,6 +59,7 @@ public final class StandInOllama implements AutoCloseable {
     public static final List<String> DEFAULT_MODELS = List.of("llama3.2:latest", "qwen2.5:0.5b", "slow:latest");
     public static final String BUSY_MESSAGE = "server busy, please try again.  maximum pending requests exceeded";
     public static final String MODEL_ERROR_MESSAGE = "an error was encountered while running the model";
+    public static final Duration DEFAULT_DROP_GRACE = Duration.ofMillis(50);
 
     /** GPT-2 style pre-tokenizer: words keep their leading space, punctuation runs are separate tokens. */
     private static final Pattern TOKEN = Pattern.compile(
@@ -106,6 +107,7 @@ public final class StandInOllama implements AutoCloseable {
     private final AtomicInteger busyResponses = new AtomicInteger();
     private volatile int failAfterTokens = -1;
     private volatile int dropAfterTokens = -1;
+    private volatile long dropGraceNanos = DEFAULT_DROP_GRACE.toNanos();
     private volatile boolean hang;
     private final Set<Exchange> hanging = ConcurrentHashMap.newKeySet();
     private volatile boolean recording = true;
@@ -289,9 +291,21 @@ public final class StandInOllama implements AutoCloseable {
         failAfterTokens = n;
     }
 
-    /** After {@code n} content chunks close the connection (no terminating chunk, no done line). Negative disables. */
+    /**
+     * After {@code n} content chunks close the connection (no terminating chunk, no done line). Negative disables.
+     * The close happens at least {@link #setDropGrace drop grace} after the last line was flushed.
+     */
     public void setDropAfterTokens(int n) {
         dropAfterTokens = n;
+    }
+
+    /**
+     * Minimum pause between the last line and a scripted drop (default 50 ms; zero = drop right away). JDK
+     * HttpClient discards body bytes it has received but the reader has not consumed yet once the connection
+     * fails, so without a pause a client may not see the lines sent just before the drop.
+     */
+    public void setDropGrace(Duration grace) {
+        dropGraceNanos = grace.toNanos();
     }
 
     /**
@@ -320,6 +334,7 @@ public final class StandInOllama implements AutoCloseable {
         busyResponses.set(0);
         failAfterTokens = -1;
         dropAfterTokens = -1;
+        dropGraceNanos = DEFAULT_DROP_GRACE.toNanos();
         setHang(false);
         models = Models.of(DEFAULT_MODELS);
         recording = true;
@@ -855,7 +870,6 @@ public final class StandInOllama implements AutoCloseable {
     }
 
     private void chatExchange(Conn c, Request req, Exchange ex, ChatCall call) throws IOException {
-        RecordedRequest rec = ex.rec;
         // 1. hang: accept and never answer
         if (hang) {
             hanging.add(ex);
@@ -930,6 +944,7 @@ public final class StandInOllama implements AutoCloseable {
         ByteBuf line = new ByteBuf(256);
         ByteBuf frame = new ByteBuf(256);
         boolean headersSent = false;
+        long lastFlush = loadEnd;
         for (int k = 0; k <= count; k++) {
             if (k > 0 && delay > 0 && (k < count || k == dropAt || k == failAt)) {
                 ex.sleepUntil(firstToken + k * delay);
@@ -939,7 +954,13 @@ public final class StandInOllama implements AutoCloseable {
                 return;
             }
             if (k == dropAt) {
-                c.out.flush();
+                if (k > 0 && streaming && dropGraceNanos > 0) {
+                    ex.sleepUntil(lastFlush + dropGraceNanos);
+                    if (ex.abortReason != NONE) {
+                        finishAborted(ex);
+                        return;
+                    }
+                }
                 finish(ex, RecordedRequest.State.FAILED, "dropped after " + k + " tokens");
                 c.closedByServer = true;
                 c.close();
@@ -984,6 +1005,7 @@ public final class StandInOllama implements AutoCloseable {
                 c.out.write(CRLF);
                 rec.tokensSent = k + 1; // before the flush: a client that read k+1 lines sees it
                 c.out.flush();
+                lastFlush = System.nanoTime();
             } else {
                 rec.tokensSent = k + 1;
             }

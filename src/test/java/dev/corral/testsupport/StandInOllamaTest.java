@@ -385,9 +385,10 @@ class StandInOllamaTest {
         ollama.setTokenCount(5);
         ollama.setDropAfterTokens(2);
         // JDK HttpClient quirk: once the connection fails, body bytes it received but the reader has not consumed
-        // yet are discarded ("IOException: closed"). Without pacing the drop can overtake the last lines.
-        for (Duration delay : List.of(Duration.ZERO, Duration.ofMillis(50))) {
-            ollama.setTokenDelay(delay);
+        // yet are discarded ("IOException: closed"), so a drop right after the last line can overtake it. The
+        // default drop grace (50 ms) avoids that; with zero grace fewer lines may be seen.
+        for (Duration grace : List.of(Duration.ZERO, StandInOllama.DEFAULT_DROP_GRACE)) {
+            ollama.setDropGrace(grace);
             HttpResponse<InputStream> r = http.send(chatRequest(HI), HttpResponse.BodyHandlers.ofInputStream());
             assertThat(r.statusCode()).isEqualTo(200);
             BufferedReader reader = new BufferedReader(new InputStreamReader(r.body(), UTF_8));
@@ -398,14 +399,13 @@ class StandInOllamaTest {
                 }
             }).isInstanceOf(IOException.class); // EOF inside the chunked body
             assertThat(seen).hasSizeLessThanOrEqualTo(2).allSatisfy(l -> assertThat(l).contains("\"done\":false"));
-            if (!delay.isZero()) {
+            if (!grace.isZero()) {
                 assertThat(seen).hasSize(2);
             }
             assertThat(ollama.lastChat().state()).isEqualTo(RecordedRequest.State.FAILED);
             assertThat(ollama.lastChat().failure()).startsWith("dropped");
             assertThat(ollama.lastChat().tokensSent()).isEqualTo(2);
         }
-        ollama.setTokenDelay(Duration.ZERO);
 
         RawResponse raw = RawResponse.exchange(ollama.port(), post("/api/chat", HI, false));
         assertThat(raw.chunks).hasSize(2);

@@ -1,0 +1,913 @@
+package dev.corral.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.corral.testsupport.StandInOllama;
+
+/**
+ * Streaming-relay benchmark: C concurrent chats through Corral (SSE) against C concurrent chats straight to the
+ * stand-in Ollama (NDJSON), at the same pace, with the same client code. Reports time to first token, inter-token
+ * (inter-delta) gaps, errors and Corral's resident memory. Not a test: run it with bench/run.sh.
+ */
+public final class RelayBenchmark {
+
+    static final String RUN_SH_JAVA_OPTS = "-Xmx256m -XX:+UseSerialGC -Xss512k";
+    static final String MODEL = "llama3.2:latest";
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    // ------------------------------------------------------------------------------------------ settings
+    record Settings(Path jar, List<Integer> levels, long tokenDelayMs, int tokens, int warmup, long phaseTimeoutS,
+                    List<String> javaOpts, boolean keep, boolean strict, boolean detail) {
+
+        static Settings parse(String[] args) {
+            Map<String, List<String>> a = new LinkedHashMap<>();
+            for (int k = 0; k < args.length; k++) {
+                String key = args[k];
+                if (!key.startsWith("--")) {
+                    throw usage("unexpected argument " + key);
+                }
+                key = key.substring(2);
+                if (key.equals("keep") || key.equals("strict") || key.equals("detail")) {
+                    a.computeIfAbsent(key, x -> new ArrayList<>()).add("true");
+                    continue;
+                }
+                if (k + 1 >= args.length) {
+                    throw usage("missing value for --" + key);
+                }
+                a.computeIfAbsent(key, x -> new ArrayList<>()).add(args[++k]);
+            }
+            for (String key : a.keySet()) {
+                if (!List.of("jar", "levels", "token-delay-ms", "tokens", "warmup", "phase-timeout-s", "java-opts",
+                        "keep", "strict", "detail").contains(key)) {
+                    throw usage("unknown option --" + key);
+                }
+            }
+            String jar = one(a, "jar", env("BENCH_JAR", "target/corral.jar"));
+            List<Integer> levels = Arrays.stream(one(a, "levels", env("BENCH_LEVELS", "1,100,1000")).split(","))
+                    .map(String::trim).filter(s -> !s.isEmpty()).map(Integer::parseInt).toList();
+            long delay = Long.parseLong(one(a, "token-delay-ms", env("BENCH_TOKEN_DELAY_MS", "20")));
+            int tokens = Integer.parseInt(one(a, "tokens", env("BENCH_TOKENS", "100")));
+            int warmup = Integer.parseInt(one(a, "warmup", env("BENCH_WARMUP", "50")));
+            long timeout = Long.parseLong(one(a, "phase-timeout-s", env("BENCH_PHASE_TIMEOUT_S", "60")));
+            List<String> opts = a.containsKey("java-opts") ? a.get("java-opts")
+                    : List.of(env("CORRAL_JAVA_OPTS", RUN_SH_JAVA_OPTS));
+            boolean keep = a.containsKey("keep") || "1".equals(System.getenv("BENCH_KEEP"));
+            boolean strict = a.containsKey("strict") || "1".equals(System.getenv("BENCH_STRICT"));
+            if (levels.isEmpty() || levels.stream().anyMatch(l -> l < 1 || l > 20_000) || tokens < 2 || tokens > 10_000
+                    || delay < 0 || warmup < 0 || warmup > 20_000 || timeout < 1 || opts.size() > 10) {
+                throw usage("a setting is out of range");
+            }
+            boolean detail = a.containsKey("detail") || "1".equals(System.getenv("BENCH_DETAIL"));
+            return new Settings(Path.of(jar).toAbsolutePath(), levels, delay, tokens, warmup, timeout, opts, keep,
+                    strict, detail);
+        }
+
+        private static String one(Map<String, List<String>> a, String key, String fallback) {
+            List<String> v = a.get(key);
+            return v == null ? fallback : v.getLast();
+        }
+
+        private static String env(String name, String fallback) {
+            String v = System.getenv(name);
+            return v == null || v.isBlank() ? fallback : v;
+        }
+
+        private static IllegalArgumentException usage(String problem) {
+            return new IllegalArgumentException(problem + "\nusage: RelayBenchmark [--jar target/corral.jar] "
+                    + "[--levels 1,100,1000] [--token-delay-ms 20] [--tokens 100] [--warmup 50] "
+                    + "[--phase-timeout-s 60] [--java-opts '<opts>']... [--keep] [--strict] [--detail]");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ results
+    /** One chat's timings (nanoTime) and outcome. */
+    static final class Chat {
+        long start;
+        final long[] arrivals;
+        int count;
+        String error;
+        final StringBuilder text = new StringBuilder();
+
+        Chat(int capacity) {
+            arrivals = new long[capacity];
+        }
+
+        void arrived(long t) {
+            if (count < arrivals.length) {
+                arrivals[count++] = t;
+            }
+        }
+    }
+
+    record PhaseResult(int chats, int errors, Map<String, Integer> errorKinds, long[] ttft, long[] gaps,
+                       double piecesPerAnswer, double wallS, double corralCpuS, double benchCpuS) {
+    }
+
+    record LevelResult(int level, PhaseResult direct, PhaseResult corral, long peakRssKb) {
+    }
+
+    // ------------------------------------------------------------------------------------------ state
+    private final Settings settings;
+    private final HttpClient http;
+    private final StandInOllama ollama;
+    private final String expectedText;
+
+    RelayBenchmark(Settings settings, StandInOllama ollama) {
+        this.settings = settings;
+        this.ollama = ollama;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < settings.tokens; k++) {
+            sb.append(k == 0 ? "tok0" : " tok" + k);
+        }
+        this.expectedText = sb.toString();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Settings settings;
+        try {
+            settings = Settings.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (!Files.isRegularFile(settings.jar)) {
+            System.err.println("No Corral jar at " + settings.jar + " (build it first: ./mvnw -DskipTests package)");
+            System.exit(2);
+        }
+        int status;
+        try (StandInOllama ollama = new StandInOllama(0)) {
+            ollama.setRecording(false);
+            ollama.setTokenDelay(Duration.ofMillis(settings.tokenDelayMs));
+            ollama.setTokenCount(settings.tokens);
+            status = new RelayBenchmark(settings, ollama).runAll();
+        }
+        System.out.flush();
+        System.exit(status);
+    }
+
+    int runAll() throws Exception {
+        System.out.printf(Locale.ROOT, "Corral streaming-relay benchmark: stand-in Ollama at %s, %d ms/token, "
+                        + "%d tokens/answer (~%.1f s/answer), levels %s, warm-up %d chats, phase timeout %d s%n",
+                ollama.baseUrl(), settings.tokenDelayMs, settings.tokens,
+                settings.tokenDelayMs * (settings.tokens - 1) / 1000.0, settings.levels, settings.warmup,
+                settings.phaseTimeoutS);
+        System.out.printf(Locale.ROOT, "Machine: %d CPUs (load generator, stand-in Ollama and Corral share them); "
+                        + "bench JVM: %s %s%n", Runtime.getRuntime().availableProcessors(),
+                Runtime.version(), String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        int status = 0;
+        for (String opts : settings.javaOpts) {
+            status = Math.max(status, runWith(opts));
+        }
+        return status;
+    }
+
+    /** One Corral process with these JVM options: all levels. 0 ok, 1 failed to run, 3 targets missed (--strict). */
+    private int runWith(String javaOpts) throws Exception {
+        Path dir = Files.createTempDirectory("corral-bench-");
+        Path log = dir.resolve("corral.log");
+        int port = freePort();
+        String password = HexFormat.of().formatHex(SecureRandom.getSeed(12));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
+        cmd.removeIf(String::isEmpty);
+        cmd.add("-jar");
+        cmd.add(settings.jar.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()) // no ./.env from the repo
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = pb.environment();
+        env.remove("DATABASE_URL");
+        env.remove("JAVA_TOOL_OPTIONS");
+        env.put("PORT", Integer.toString(port));
+        env.put("BIND_ADDRESS", "127.0.0.1");
+        env.put("CORRAL_DATA_DIR", dir.resolve("data").toString());
+        env.put("OLLAMA_BASE_URL", ollama.baseUrl());
+        env.put("CORRAL_ADMIN_USERNAME", "bench");
+        env.put("CORRAL_ADMIN_PASSWORD", password);
+        System.out.println();
+        System.out.println("Corral JAVA_OPTS: " + javaOpts + "   (log: " + log + ")");
+        Process corral = pb.start();
+        boolean failed = true;
+        try {
+            Corral api = new Corral(URI.create("http://127.0.0.1:" + port), corral, log);
+            long t0 = System.nanoTime();
+            api.awaitUp(Duration.ofSeconds(90));
+            System.out.printf(Locale.ROOT, "  started in %.1f s, RSS %d MB%n", (System.nanoTime() - t0) / 1e9,
+                    rssKb(corral.pid()) / 1024);
+            api.signIn("bench", password);
+            int needed = settings.warmup + settings.levels.stream().mapToInt(Integer::intValue).sum();
+            t0 = System.nanoTime();
+            List<String> conversations = api.createConversations(needed, Duration.ofSeconds(120));
+            System.out.printf(Locale.ROOT, "  created %d conversations in %.1f s%n", conversations.size(),
+                    (System.nanoTime() - t0) / 1e9);
+            int next = 0;
+            if (settings.warmup > 0) {
+                List<String> ids = conversations.subList(next, next + settings.warmup);
+                next += settings.warmup;
+                PhaseResult wd = phase(settings.warmup, k -> directChat(k), corral.pid());
+                PhaseResult wc = phase(settings.warmup, k -> corralChat(api, ids.get(k)), corral.pid());
+                System.out.printf(Locale.ROOT, "  warm-up (%d chats each way, not counted): errors %d / %d%n",
+                        settings.warmup, wc.errors, wd.errors);
+                if (wc.errors > 0 || wd.errors > 0) {
+                    printErrors("warm-up via Corral", wc);
+                    printErrors("warm-up direct", wd);
+                }
+            }
+            quiet();
+            long idleRss = rssKb(corral.pid());
+            System.out.printf(Locale.ROOT, "  idle RSS before the first level: %d MB%n", idleRss / 1024);
+            List<LevelResult> results = new ArrayList<>();
+            for (int level : settings.levels) {
+                List<String> ids = conversations.subList(next, next + level);
+                next += level;
+                RssSampler sampler = new RssSampler(corral.pid());
+                sampler.start();
+                PhaseResult direct;
+                PhaseResult relayed;
+                try {
+                    direct = phase(level, k -> directChat(k), corral.pid());
+                    quiet();
+                    relayed = phase(level, k -> corralChat(api, ids.get(k)), corral.pid());
+                } finally {
+                    sampler.stop();
+                }
+                results.add(new LevelResult(level, direct, relayed, sampler.peakKb()));
+                System.out.printf(Locale.ROOT, "  level %d done (direct %.1f s, via Corral %.1f s)%n", level,
+                        direct.wallS, relayed.wallS);
+                if (settings.detail) {
+                    printDetail("direct", direct);
+                    printDetail("via Corral", relayed);
+                }
+                quiet();
+                if (!corral.isAlive()) {
+                    System.out.println("  Corral exited (status " + corral.exitValue() + "); see " + log);
+                    break;
+                }
+            }
+            printTable(javaOpts, idleRss, results);
+            boolean targetsMet = printTargets(results);
+            boolean anyErrors = false;
+            for (LevelResult r : results) {
+                if (r.corral.errors > 0 || r.direct.errors > 0) {
+                    anyErrors = true;
+                    printErrors(r.level + " chats via Corral", r.corral);
+                    printErrors(r.level + " chats direct", r.direct);
+                }
+            }
+            if (anyErrors || !targetsMet) {
+                printLogDigest(log);
+            }
+            failed = anyErrors || !targetsMet;
+            return settings.strict && failed ? 3 : 0;
+        } catch (Exception e) {
+            System.out.println("  benchmark run failed: " + e);
+            printLogDigest(log);
+            return 1;
+        } finally {
+            stop(corral);
+            if (failed || settings.keep) {
+                System.out.println("  kept " + dir + " (corral.log, data/)");
+            } else {
+                deleteTree(dir);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ phases
+    interface ChatRun {
+        void run(Chat chat, Set<InputStream> open) throws Exception;
+    }
+
+    interface ChatFactory {
+        ChatRun get(int index);
+    }
+
+    /** Runs {@code n} chats at once (all released together), bounded by the phase timeout. */
+    private PhaseResult phase(int n, ChatFactory factory, long corralPid) throws InterruptedException {
+        Chat[] chats = new Chat[n];
+        Set<InputStream> open = ConcurrentHashMap.newKeySet();
+        CountDownLatch ready = new CountDownLatch(n);
+        CountDownLatch go = new CountDownLatch(1);
+        CountDownLatch finished = new CountDownLatch(n);
+        List<Thread> threads = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            Chat chat = new Chat(settings.tokens + 16);
+            chats[k] = chat;
+            ChatRun run = factory.get(k);
+            threads.add(Thread.ofVirtual().name("chat-" + k).start(() -> {
+                try {
+                    ready.countDown();
+                    go.await();
+                    chat.start = System.nanoTime();
+                    run.run(chat, open);
+                } catch (Throwable e) {
+                    if (chat.error == null) {
+                        chat.error = "exception " + e.getClass().getSimpleName()
+                                + (e.getMessage() == null ? "" : ": " + abbreviate(e.getMessage()));
+                    }
+                } finally {
+                    finished.countDown();
+                }
+            }));
+        }
+        ready.await(30, TimeUnit.SECONDS);
+        long cpu0 = cpuNanos(corralPid);
+        long bench0 = ownCpuNanos();
+        long t0 = System.nanoTime();
+        go.countDown();
+        boolean all = finished.await(settings.phaseTimeoutS, TimeUnit.SECONDS);
+        long wall = System.nanoTime() - t0;
+        if (!all) {
+            for (InputStream in : open) {
+                try {
+                    in.close();
+                } catch (IOException ignored) {
+                    // closing only to unblock the reader
+                }
+            }
+            threads.forEach(Thread::interrupt);
+            finished.await(10, TimeUnit.SECONDS);
+        }
+        double corralCpu = (cpuNanos(corralPid) - cpu0) / 1e9;
+        double benchCpu = (ownCpuNanos() - bench0) / 1e9;
+        int errors = 0;
+        Map<String, Integer> kinds = new TreeMap<>();
+        long[] ttft = new long[n];
+        int ttftCount = 0;
+        long pieces = 0;
+        int ok = 0;
+        List<long[]> gapLists = new ArrayList<>();
+        int gapTotal = 0;
+        for (Chat c : chats) {
+            String error = c.error;
+            if (error == null && !all && c.count < settings.tokens) {
+                error = "timeout";
+            }
+            if (error == null && !c.text.toString().equals(expectedText)) {
+                error = "wrong text (" + c.text.length() + " of " + expectedText.length() + " chars)";
+            }
+            if (error != null) {
+                errors++;
+                kinds.merge(error, 1, Integer::sum);
+                continue;
+            }
+            ok++;
+            pieces += c.count;
+            if (c.count > 0) {
+                ttft[ttftCount++] = c.arrivals[0] - c.start;
+                long[] gaps = new long[Math.max(0, c.count - 1)];
+                for (int k = 1; k < c.count; k++) {
+                    gaps[k - 1] = c.arrivals[k] - c.arrivals[k - 1];
+                }
+                gapLists.add(gaps);
+                gapTotal += gaps.length;
+            }
+        }
+        long[] allGaps = new long[gapTotal];
+        int pos = 0;
+        for (long[] g : gapLists) {
+            System.arraycopy(g, 0, allGaps, pos, g.length);
+            pos += g.length;
+        }
+        long[] ttftSorted = Arrays.copyOf(ttft, ttftCount);
+        Arrays.sort(ttftSorted);
+        Arrays.sort(allGaps);
+        return new PhaseResult(n, errors, kinds, ttftSorted, allGaps, ok == 0 ? 0 : (double) pieces / ok, wall / 1e9,
+                corralCpu, benchCpu);
+    }
+
+    /** The baseline: POST /api/chat to the stand-in, one arrival per NDJSON content line. */
+    private ChatRun directChat(int index) {
+        String body = "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Benchmark question "
+                + index + "\"}],\"stream\":true}";
+        HttpRequest request = HttpRequest.newBuilder(URI.create(ollama.baseUrl() + "/api/chat"))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        return (chat, open) -> {
+            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            InputStream in = response.body();
+            open.add(in);
+            try (in; BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                if (response.statusCode() != 200) {
+                    chat.error = "HTTP " + response.statusCode();
+                    return;
+                }
+                String line;
+                while ((line = lines.readLine()) != null) {
+                    long now = System.nanoTime();
+                    if (line.isEmpty()) {
+                        continue;
+                    }
+                    String content = jsonStringAfter(line, "\"content\":\"");
+                    if (content != null && !content.isEmpty()) {
+                        chat.arrived(now);
+                        chat.text.append(content);
+                    }
+                    if (line.contains("\"error\":")) {
+                        chat.error = "error line";
+                        return;
+                    }
+                    if (line.contains("\"done\":true")) {
+                        return;
+                    }
+                }
+                chat.error = "missing done";
+            } finally {
+                open.remove(in);
+            }
+        };
+    }
+
+    /** Through Corral: POST …/messages, one arrival per SSE delta event; done must say complete. */
+    private ChatRun corralChat(Corral api, String conversationId) {
+        String body = "{\"content\":\"Benchmark question for " + conversationId + "\"}";
+        HttpRequest request = api.authed("/api/conversations/" + conversationId + "/messages")
+                .header("Content-Type", "application/json")
+                .header("Accept", "text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        return (chat, open) -> {
+            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            InputStream in = response.body();
+            open.add(in);
+            try (in; BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                if (response.statusCode() != 200) {
+                    String text = new String(in.readNBytes(300), StandardCharsets.UTF_8);
+                    chat.error = "HTTP " + response.statusCode() + " " + abbreviate(text);
+                    return;
+                }
+                String event = null;
+                String line;
+                while ((line = lines.readLine()) != null) {
+                    long now = System.nanoTime();
+                    if (line.startsWith("event: ")) {
+                        event = line.substring(7);
+                    } else if (line.startsWith("data: ")) {
+                        if ("delta".equals(event)) {
+                            String content = jsonStringAfter(line, "\"content\":\"");
+                            if (content != null && !content.isEmpty()) {
+                                chat.arrived(now);
+                                chat.text.append(content);
+                            }
+                        } else if ("done".equals(event)) {
+                            JsonNode message = JSON.readTree(line.substring(6)).path("message");
+                            String status = message.path("status").asString("");
+                            if (!status.equals("complete")) {
+                                JsonNode err = message.path("error");
+                                chat.error = "done with status " + status
+                                        + (err.isObject() ? " (" + err.path("code").asString("") + ": "
+                                        + abbreviate(err.path("message").asString("")) + ")" : "");
+                            } else if (!message.path("content").asString("").equals(expectedText)) {
+                                chat.error = "stored text differs";
+                            }
+                            return;
+                        }
+                    }
+                }
+                chat.error = "missing done";
+            } finally {
+                open.remove(in);
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------------------------------ Corral API
+    final class Corral {
+        final URI base;
+        final Process process;
+        final Path log;
+        volatile String cookies = "";
+        volatile String csrf = "";
+
+        Corral(URI base, Process process, Path log) {
+            this.base = base;
+            this.process = process;
+            this.log = log;
+        }
+
+        void awaitUp(Duration limit) throws Exception {
+            long deadline = System.nanoTime() + limit.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("Corral exited during start-up (status " + process.exitValue()
+                            + ")");
+                }
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/api/setup"))
+                            .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                }
+                Thread.sleep(200);
+            }
+            throw new IllegalStateException("Corral did not answer GET /api/setup within " + limit.toSeconds() + " s");
+        }
+
+        void signIn(String username, String password) throws Exception {
+            Map<String, String> jar = new LinkedHashMap<>();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/api/auth/csrf"))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            expect(r, 200, "GET /api/auth/csrf");
+            takeCookies(r, jar);
+            csrf = JSON.readTree(r.body()).path("token").asString();
+            cookies = cookieHeader(jar);
+            String body = JSON.writeValueAsString(Map.of("username", username, "password", password));
+            r = http.send(authed("/api/auth/login").header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            expect(r, 200, "POST /api/auth/login");
+            takeCookies(r, jar);
+            if (!jar.containsKey("CORRAL_SESSION")) {
+                throw new IllegalStateException("sign-in set no CORRAL_SESSION cookie");
+            }
+            cookies = cookieHeader(jar);
+            // The CSRF token may be replaced on sign-in: fetch the current one with the session.
+            r = http.send(authed("/api/auth/csrf").GET().build(), HttpResponse.BodyHandlers.ofString());
+            expect(r, 200, "GET /api/auth/csrf (signed in)");
+            takeCookies(r, jar);
+            csrf = JSON.readTree(r.body()).path("token").asString();
+            cookies = cookieHeader(jar);
+        }
+
+        HttpRequest.Builder authed(String path) {
+            return HttpRequest.newBuilder(base.resolve(path))
+                    .header("Cookie", cookies)
+                    .header("X-XSRF-TOKEN", csrf);
+        }
+
+        List<String> createConversations(int n, Duration limit) throws Exception {
+            String[] ids = new String[n];
+            AtomicReference<String> problem = new AtomicReference<>();
+            Semaphore lanes = new Semaphore(8);
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int k = 0; k < n; k++) {
+                    int index = k;
+                    pool.submit(() -> {
+                        try {
+                            lanes.acquire();
+                            try {
+                                HttpResponse<String> r = http.send(authed("/api/conversations")
+                                        .timeout(Duration.ofSeconds(30))
+                                        .header("Content-Type", "application/json")
+                                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + MODEL
+                                                + "\",\"title\":\"bench " + index + "\"}"))
+                                        .build(), HttpResponse.BodyHandlers.ofString());
+                                expect(r, 201, "POST /api/conversations");
+                                ids[index] = JSON.readTree(r.body()).path("id").asString();
+                            } finally {
+                                lanes.release();
+                            }
+                        } catch (Exception e) {
+                            problem.compareAndSet(null, e.toString());
+                        }
+                        return null;
+                    });
+                }
+                pool.shutdown();
+                if (!pool.awaitTermination(limit.toSeconds(), TimeUnit.SECONDS)) {
+                    pool.shutdownNow();
+                    throw new IllegalStateException("creating conversations took over " + limit.toSeconds() + " s");
+                }
+            }
+            if (problem.get() != null) {
+                throw new IllegalStateException("creating conversations failed: " + problem.get());
+            }
+            return List.of(ids);
+        }
+
+        private static void expect(HttpResponse<String> r, int status, String what) {
+            if (r.statusCode() != status) {
+                throw new IllegalStateException(what + " answered " + r.statusCode() + ": " + abbreviate(r.body()));
+            }
+        }
+
+        private static void takeCookies(HttpResponse<?> r, Map<String, String> jar) {
+            for (String header : r.headers().allValues("set-cookie")) {
+                String pair = header.split(";", 2)[0];
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    String name = pair.substring(0, eq).trim();
+                    String value = pair.substring(eq + 1).trim();
+                    if (value.isEmpty()) {
+                        jar.remove(name);
+                    } else {
+                        jar.put(name, value);
+                    }
+                }
+            }
+        }
+
+        private static String cookieHeader(Map<String, String> jar) {
+            return jar.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                    .collect(Collectors.joining("; "));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ memory and CPU
+    /** Samples VmRSS of a process every 100 ms on a platform thread; keeps the peak. */
+    static final class RssSampler {
+        private final long pid;
+        private final AtomicLong peak = new AtomicLong();
+        private volatile boolean running = true;
+        private Thread thread;
+
+        RssSampler(long pid) {
+            this.pid = pid;
+        }
+
+        void start() {
+            peak.set(rssKb(pid));
+            thread = Thread.ofPlatform().daemon().name("rss-sampler").start(() -> {
+                // Bounded: at most one hour of samples even if stop() were never called.
+                for (int k = 0; k < 36_000 && running; k++) {
+                    long kb = rssKb(pid);
+                    peak.accumulateAndGet(kb, Math::max);
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.interrupt();
+            thread.join(2000);
+            peak.accumulateAndGet(rssKb(pid), Math::max);
+        }
+
+        long peakKb() {
+            return peak.get();
+        }
+    }
+
+    static long rssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // process gone
+        }
+        return 0;
+    }
+
+    /** utime + stime of a process in nanoseconds (assumes USER_HZ 100). */
+    static long cpuNanos(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    static long ownCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    // ------------------------------------------------------------------------------------------ output
+    private void printTable(String javaOpts, long idleRssKb, List<LevelResult> results) {
+        System.out.println();
+        System.out.println("Corral JAVA_OPTS: " + javaOpts);
+        System.out.printf(Locale.ROOT, "Idle RSS before the first level: %d MB%n", idleRssKb / 1024);
+        System.out.println("Times in ms. D = direct to the stand-in (baseline), C = via Corral, + = C - D.");
+        System.out.println("gap = time between consecutive pieces of text at the client (NDJSON token lines / SSE "
+                + "delta events).");
+        System.out.println("Corral merges tokens into one delta when a listener is behind, so its gaps are measured "
+                + "on what the browser receives; pieces/ans shows how much merging happened.");
+        String header = String.format(Locale.ROOT, "%6s | %9s | %-22s | %-22s | %-22s | %-10s | %-11s | %-11s | %s",
+                "chats", "errors", "TTFT p50  D / C / +", "TTFT p99  D / C / +", "gap p99  D / C / +",
+                "pieces/ans", "CPU s C/D", "bench CPU s", "Corral peak RSS MB");
+        System.out.println(header);
+        System.out.println("-".repeat(header.length()));
+        for (LevelResult r : results) {
+            System.out.printf(Locale.ROOT, "%6d | %4d/%-4d | %s | %s | %s | %4.0f/%-5.0f | %5.1f/%-5.1f | %5.1f/%-5.1f | %d%n",
+                    r.level, r.corral.errors, r.direct.errors,
+                    triple(ms(pct(r.direct.ttft, 50)), ms(pct(r.corral.ttft, 50))),
+                    triple(ms(pct(r.direct.ttft, 99)), ms(pct(r.corral.ttft, 99))),
+                    triple(ms(pct(r.direct.gaps, 99)), ms(pct(r.corral.gaps, 99))),
+                    r.corral.piecesPerAnswer, r.direct.piecesPerAnswer,
+                    r.corral.corralCpuS, r.direct.corralCpuS, r.corral.benchCpuS, r.direct.benchCpuS,
+                    r.peakRssKb / 1024);
+        }
+        System.out.println("errors = via Corral / direct; pieces/ans = Corral deltas / direct tokens per answer; "
+                + "CPU s C/D = Corral's CPU during the Corral / direct phase; bench CPU s = load generator + "
+                + "stand-in during the Corral / direct phase.");
+    }
+
+    private static void printDetail(String what, PhaseResult r) {
+        System.out.printf(Locale.ROOT, "    %-10s TTFT ms  p50 %7.1f  p90 %7.1f  p99 %7.1f  max %7.1f%n", what,
+                ms(pct(r.ttft, 50)), ms(pct(r.ttft, 90)), ms(pct(r.ttft, 99)), ms(pct(r.ttft, 100)));
+        System.out.printf(Locale.ROOT, "    %-10s gap ms   p50 %7.1f  p90 %7.1f  p99 %7.1f  p99.9 %7.1f  max %7.1f"
+                        + "  (%d gaps)%n", what, ms(pct(r.gaps, 50)), ms(pct(r.gaps, 90)), ms(pct(r.gaps, 99)),
+                ms(pct(r.gaps, 99.9)), ms(pct(r.gaps, 100)), r.gaps.length);
+    }
+
+    private static String triple(double d, double c) {
+        return String.format(Locale.ROOT, "%6.1f/%6.1f/%+7.1f", d, c, c - d);
+    }
+
+    private boolean printTargets(List<LevelResult> results) {
+        LevelResult top = results.stream().max(Comparator.comparingInt(LevelResult::level)).orElse(null);
+        if (top == null) {
+            return false;
+        }
+        double added = ms(pct(top.corral.gaps, 99)) - ms(pct(top.direct.gaps, 99));
+        boolean errorsOk = top.corral.errors == 0 && top.corral.ttft.length == top.level;
+        boolean gapOk = added < 10.0 && top.corral.gaps.length > 0;
+        boolean rssOk = top.peakRssKb < 512L * 1024;
+        System.out.printf(Locale.ROOT, "Targets at %d concurrent chats%s:%n", top.level,
+                top.level == 1000 ? "" : " (the issue's targets are for 1,000)");
+        System.out.printf(Locale.ROOT, "  %s  zero errors via Corral (%d)%n", mark(errorsOk), top.corral.errors);
+        System.out.printf(Locale.ROOT, "  %s  added p99 inter-token delay < 10 ms (%+.1f ms)%n", mark(gapOk), added);
+        System.out.printf(Locale.ROOT, "  %s  Corral resident memory < 512 MB (peak %d MB)%n", mark(rssOk),
+                top.peakRssKb / 1024);
+        return errorsOk && gapOk && rssOk;
+    }
+
+    private static String mark(boolean ok) {
+        return ok ? "PASS" : "FAIL";
+    }
+
+    private static void printErrors(String what, PhaseResult r) {
+        if (r.errors == 0) {
+            return;
+        }
+        System.out.println("  errors " + what + ":");
+        r.errorKinds.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(8)
+                .forEach(e -> System.out.printf(Locale.ROOT, "    %5d x %s%n", e.getValue(), e.getKey()));
+    }
+
+    /** The WARN/ERROR lines of Corral's log (first ones, deduplicated), to say where errors come from. */
+    private static void printLogDigest(Path log) {
+        System.out.println("  Corral log: " + log);
+        try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            Map<String, Integer> seen = new LinkedHashMap<>();
+            lines.filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.startsWith("Caused by")
+                            || l.contains("Exception"))
+                    .limit(100_000)
+                    .forEach(l -> seen.merge(abbreviate(l.replaceAll("^\\S+\\s+", "")
+                            .replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "<id>")), 1, Integer::sum));
+            seen.entrySet().stream().limit(15)
+                    .forEach(e -> System.out.printf(Locale.ROOT, "    %5d x %s%n", e.getValue(), e.getKey()));
+            if (seen.isEmpty()) {
+                System.out.println("    (no WARN/ERROR lines)");
+            }
+        } catch (IOException | RuntimeException e) {
+            System.out.println("    (cannot read the log: " + e + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+    static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+
+    /** Nearest-rank percentile of a sorted array; 0 when empty. */
+    static long pct(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+    }
+
+    /** The JSON string value that starts right after {@code marker} (which ends with the opening quote). */
+    static String jsonStringAfter(String line, String marker) {
+        int i = line.indexOf(marker);
+        if (i < 0) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int k = i + marker.length(); k < line.length(); k++) {
+            char c = line.charAt(k);
+            if (c == '"') {
+                return sb.toString();
+            }
+            if (c == '\\' && k + 1 < line.length()) {
+                char e = line.charAt(++k);
+                switch (e) {
+                    case 'n' -> sb.append('\n');
+                    case 't' -> sb.append('\t');
+                    case 'r' -> sb.append('\r');
+                    case 'b' -> sb.append('\b');
+                    case 'f' -> sb.append('\f');
+                    case 'u' -> {
+                        if (k + 4 < line.length()) {
+                            sb.append((char) Integer.parseInt(line.substring(k + 1, k + 5), 16));
+                            k += 4;
+                        }
+                    }
+                    default -> sb.append(e);
+                }
+            } else {
+                sb.append(c);
+            }
+        }
+        return null;
+    }
+
+    static String abbreviate(String s) {
+        s = s.replaceAll("\\s+", " ").strip();
+        return s.length() > 160 ? s.substring(0, 160) + "…" : s;
+    }
+
+    /** Lets the last phase's stragglers (socket closes, DB writes, GC) settle before the next measurement. */
+    private static void quiet() throws InterruptedException {
+        System.gc();
+        Thread.sleep(1500);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void stop(Process p) {
+        if (!p.isAlive()) {
+            return;
+        }
+        p.destroy();
+        try {
+            if (!p.waitFor(40, TimeUnit.SECONDS)) {
+                System.out.println("  Corral did not stop within 40 s of SIGTERM; killing it");
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}
