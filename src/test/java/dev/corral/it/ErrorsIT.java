@@ -35,6 +35,18 @@ class ErrorsIT extends IntegrationTest {
     }
 
     @Test
+    void requestsTomcatRejectsAlsoGetJsonErrors() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> bad = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(baseUrl() + "/api/conversations/..%2f..%2fetc")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        assertThat(ApiClient.JSON.readTree(bad.body()).path("error").path("code").asString())
+                .isEqualTo("malformed_request");
+    }
+
+    @Test
     void anonymousCallersGet401OnEveryApiEndpoint() throws Exception {
         ApiClient anonymous = anonymous();
         for (String path : new String[] {"/api/me", "/api/models", "/api/conversations", "/api/conversations/x",
