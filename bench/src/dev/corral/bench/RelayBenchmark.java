@@ -28,12 +28,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -49,7 +46,16 @@ import dev.corral.testsupport.StandInOllama;
  */
 public final class RelayBenchmark {
 
+    /** run.sh's default JAVA_OPTS. */
     static final String RUN_SH_JAVA_OPTS = "-Xmx256m -XX:+UseSerialGC -Xss512k";
+    /**
+     * The benchmark's default: run.sh's options plus two that remove every error seen at 1,000 chats on a 2-core
+     * machine (see bench/README.md): enough virtual-thread carriers that SQLite's busy-waiting JNI calls (which pin
+     * their carrier) cannot starve the transaction holding the write lock, and a listen backlog larger than Spring
+     * Boot's default of 100 so that a burst of connections does not overflow it.
+     */
+    static final String DEFAULT_JAVA_OPTS = RUN_SH_JAVA_OPTS
+            + " -Djdk.virtualThreadScheduler.parallelism=16 -Dserver.tomcat.accept-count=1024";
     static final String MODEL = "llama3.2:latest";
     static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -88,7 +94,7 @@ public final class RelayBenchmark {
             int warmup = Integer.parseInt(one(a, "warmup", env("BENCH_WARMUP", "50")));
             long timeout = Long.parseLong(one(a, "phase-timeout-s", env("BENCH_PHASE_TIMEOUT_S", "60")));
             List<String> opts = a.containsKey("java-opts") ? a.get("java-opts")
-                    : List.of(env("CORRAL_JAVA_OPTS", RUN_SH_JAVA_OPTS));
+                    : List.of(env("CORRAL_JAVA_OPTS", DEFAULT_JAVA_OPTS));
             boolean keep = a.containsKey("keep") || "1".equals(System.getenv("BENCH_KEEP"));
             boolean strict = a.containsKey("strict") || "1".equals(System.getenv("BENCH_STRICT"));
             if (levels.isEmpty() || levels.stream().anyMatch(l -> l < 1 || l > 20_000) || tokens < 2 || tokens > 10_000
@@ -121,6 +127,7 @@ public final class RelayBenchmark {
     /** One chat's timings (nanoTime) and outcome. */
     static final class Chat {
         long start;
+        long headers; // response headers (Corral: with the start event) received
         final long[] arrivals;
         int count;
         String error;
@@ -138,7 +145,8 @@ public final class RelayBenchmark {
     }
 
     record PhaseResult(int chats, int errors, Map<String, Integer> errorKinds, long[] ttft, long[] gaps,
-                       double piecesPerAnswer, double wallS, double corralCpuS, double benchCpuS) {
+                       long[] headers, double piecesPerAnswer, double wallS, double corralCpuS, double benchCpuS,
+                       double otherCpuS) {
     }
 
     record LevelResult(int level, PhaseResult direct, PhaseResult corral, long peakRssKb) {
@@ -196,9 +204,10 @@ public final class RelayBenchmark {
                 ollama.baseUrl(), settings.tokenDelayMs, settings.tokens,
                 settings.tokenDelayMs * (settings.tokens - 1) / 1000.0, settings.levels, settings.warmup,
                 settings.phaseTimeoutS);
-        System.out.printf(Locale.ROOT, "Machine: %d CPUs (load generator, stand-in Ollama and Corral share them); "
-                        + "bench JVM: %s %s%n", Runtime.getRuntime().availableProcessors(),
-                Runtime.version(), String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        System.out.printf(Locale.ROOT, "Machine: %d CPUs shared by the load generator, the stand-in Ollama and Corral; "
+                        + "load average %s; bench JVM: %s %s%n", Runtime.getRuntime().availableProcessors(),
+                loadAverage(), Runtime.version(),
+                String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
         int status = 0;
         for (String opts : settings.javaOpts) {
             status = Math.max(status, runWith(opts));
@@ -231,6 +240,10 @@ public final class RelayBenchmark {
         env.put("CORRAL_ADMIN_PASSWORD", password);
         System.out.println();
         System.out.println("Corral JAVA_OPTS: " + javaOpts + "   (log: " + log + ")");
+        if (!javaOpts.equals(RUN_SH_JAVA_OPTS)) {
+            System.out.println("  (run.sh's default is " + RUN_SH_JAVA_OPTS + "; pass --java-opts '" + RUN_SH_JAVA_OPTS
+                    + "' to measure exactly that)");
+        }
         Process corral = pb.start();
         boolean failed = true;
         try {
@@ -239,7 +252,18 @@ public final class RelayBenchmark {
             api.awaitUp(Duration.ofSeconds(90));
             System.out.printf(Locale.ROOT, "  started in %.1f s, RSS %d MB%n", (System.nanoTime() - t0) / 1e9,
                     rssKb(corral.pid()) / 1024);
-            api.signIn("bench", password);
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    api.signIn("bench", password);
+                    break;
+                } catch (IOException e) {
+                    if (attempt == 3) {
+                        throw e;
+                    }
+                    System.out.println("  sign-in attempt " + attempt + " failed (" + e + "); retrying");
+                    Thread.sleep(1000);
+                }
+            }
             int needed = settings.warmup + settings.levels.stream().mapToInt(Integer::intValue).sum();
             t0 = System.nanoTime();
             List<String> conversations = api.createConversations(needed, Duration.ofSeconds(120));
@@ -306,6 +330,13 @@ public final class RelayBenchmark {
             return settings.strict && failed ? 3 : 0;
         } catch (Exception e) {
             System.out.println("  benchmark run failed: " + e);
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                System.out.println("    caused by: " + c);
+            }
+            StackTraceElement[] where = e.getStackTrace();
+            for (int k = 0; k < Math.min(where.length, 6); k++) {
+                System.out.println("    at " + where[k]);
+            }
             printLogDigest(log);
             return 1;
         } finally {
@@ -351,6 +382,9 @@ public final class RelayBenchmark {
                                 + (e.getMessage() == null ? "" : ": " + abbreviate(e.getMessage()));
                     }
                 } finally {
+                    if (chat.error != null) {
+                        chat.error += " " + when(System.nanoTime() - chat.start);
+                    }
                     finished.countDown();
                 }
             }));
@@ -358,6 +392,7 @@ public final class RelayBenchmark {
         ready.await(30, TimeUnit.SECONDS);
         long cpu0 = cpuNanos(corralPid);
         long bench0 = ownCpuNanos();
+        long machine0 = machineBusyNanos();
         long t0 = System.nanoTime();
         go.countDown();
         boolean all = finished.await(settings.phaseTimeoutS, TimeUnit.SECONDS);
@@ -375,10 +410,13 @@ public final class RelayBenchmark {
         }
         double corralCpu = (cpuNanos(corralPid) - cpu0) / 1e9;
         double benchCpu = (ownCpuNanos() - bench0) / 1e9;
+        double otherCpu = Math.max(0, (machineBusyNanos() - machine0) / 1e9 - corralCpu - benchCpu);
         int errors = 0;
         Map<String, Integer> kinds = new TreeMap<>();
         long[] ttft = new long[n];
         int ttftCount = 0;
+        long[] headers = new long[n];
+        int headerCount = 0;
         long pieces = 0;
         int ok = 0;
         List<long[]> gapLists = new ArrayList<>();
@@ -398,6 +436,9 @@ public final class RelayBenchmark {
             }
             ok++;
             pieces += c.count;
+            if (c.headers > 0) {
+                headers[headerCount++] = c.headers - c.start;
+            }
             if (c.count > 0) {
                 ttft[ttftCount++] = c.arrivals[0] - c.start;
                 long[] gaps = new long[Math.max(0, c.count - 1)];
@@ -417,8 +458,10 @@ public final class RelayBenchmark {
         long[] ttftSorted = Arrays.copyOf(ttft, ttftCount);
         Arrays.sort(ttftSorted);
         Arrays.sort(allGaps);
-        return new PhaseResult(n, errors, kinds, ttftSorted, allGaps, ok == 0 ? 0 : (double) pieces / ok, wall / 1e9,
-                corralCpu, benchCpu);
+        long[] headersSorted = Arrays.copyOf(headers, headerCount);
+        Arrays.sort(headersSorted);
+        return new PhaseResult(n, errors, kinds, ttftSorted, allGaps, headersSorted,
+                ok == 0 ? 0 : (double) pieces / ok, wall / 1e9, corralCpu, benchCpu, otherCpu);
     }
 
     /** The baseline: POST /api/chat to the stand-in, one arrival per NDJSON content line. */
@@ -432,6 +475,7 @@ public final class RelayBenchmark {
                 .build();
         return (chat, open) -> {
             HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            chat.headers = System.nanoTime();
             InputStream in = response.body();
             open.add(in);
             try (in; BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
@@ -475,6 +519,7 @@ public final class RelayBenchmark {
                 .build();
         return (chat, open) -> {
             HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            chat.headers = System.nanoTime();
             InputStream in = response.body();
             open.add(in);
             try (in; BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
@@ -584,44 +629,32 @@ public final class RelayBenchmark {
                     .header("X-XSRF-TOKEN", csrf);
         }
 
+        /**
+         * Creates {@code n} conversations one after the other (setup, not measured; sequential so that SQLite write
+         * contention cannot make the setup itself fail). A failed request is retried twice.
+         */
         List<String> createConversations(int n, Duration limit) throws Exception {
-            String[] ids = new String[n];
-            AtomicReference<String> problem = new AtomicReference<>();
-            Semaphore lanes = new Semaphore(8);
-            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                for (int k = 0; k < n; k++) {
-                    int index = k;
-                    pool.submit(() -> {
-                        try {
-                            lanes.acquire();
-                            try {
-                                HttpResponse<String> r = http.send(authed("/api/conversations")
-                                        .timeout(Duration.ofSeconds(30))
-                                        .header("Content-Type", "application/json")
-                                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + MODEL
-                                                + "\",\"title\":\"bench " + index + "\"}"))
-                                        .build(), HttpResponse.BodyHandlers.ofString());
-                                expect(r, 201, "POST /api/conversations");
-                                ids[index] = JSON.readTree(r.body()).path("id").asString();
-                            } finally {
-                                lanes.release();
-                            }
-                        } catch (Exception e) {
-                            problem.compareAndSet(null, e.toString());
-                        }
-                        return null;
-                    });
+            List<String> ids = new ArrayList<>(n);
+            long deadline = System.nanoTime() + limit.toNanos();
+            int failures = 0;
+            while (ids.size() < n) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("creating conversations took over " + limit.toSeconds() + " s ("
+                            + ids.size() + " of " + n + ")");
                 }
-                pool.shutdown();
-                if (!pool.awaitTermination(limit.toSeconds(), TimeUnit.SECONDS)) {
-                    pool.shutdownNow();
-                    throw new IllegalStateException("creating conversations took over " + limit.toSeconds() + " s");
+                HttpResponse<String> r = http.send(authed("/api/conversations")
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + MODEL + "\",\"title\":\"bench "
+                                + ids.size() + "\"}"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 201) {
+                    ids.add(JSON.readTree(r.body()).path("id").asString());
+                } else if (++failures > 2) {
+                    expect(r, 201, "POST /api/conversations");
                 }
             }
-            if (problem.get() != null) {
-                throw new IllegalStateException("creating conversations failed: " + problem.get());
-            }
-            return List.of(ids);
+            return ids;
         }
 
         private static void expect(HttpResponse<String> r, int status, String what) {
@@ -716,6 +749,29 @@ public final class RelayBenchmark {
         }
     }
 
+    /** CPU time all processes on the machine spent (user, nice, system, irq, softirq, steal), in nanoseconds. */
+    static long machineBusyNanos() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+            long busy = 0;
+            for (int k : new int[] {1, 2, 3, 6, 7, 8}) {
+                busy += Long.parseLong(f[k]);
+            }
+            return busy * 10_000_000L;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
+    }
+
     static long ownCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
@@ -725,38 +781,44 @@ public final class RelayBenchmark {
     private void printTable(String javaOpts, long idleRssKb, List<LevelResult> results) {
         System.out.println();
         System.out.println("Corral JAVA_OPTS: " + javaOpts);
-        System.out.printf(Locale.ROOT, "Idle RSS before the first level: %d MB%n", idleRssKb / 1024);
+        System.out.printf(Locale.ROOT, "Idle RSS before the first level: %d MB; load average now %s%n",
+                idleRssKb / 1024, loadAverage());
         System.out.println("Times in ms. D = direct to the stand-in (baseline), C = via Corral, + = C - D.");
         System.out.println("gap = time between consecutive pieces of text at the client (NDJSON token lines / SSE "
                 + "delta events).");
         System.out.println("Corral merges tokens into one delta when a listener is behind, so its gaps are measured "
-                + "on what the browser receives; pieces/ans shows how much merging happened.");
-        String header = String.format(Locale.ROOT, "%6s | %9s | %-22s | %-22s | %-22s | %-10s | %-11s | %-11s | %s",
+                + "on what the browser receives; deltas/ans shows how much merging happened.");
+        String header = String.format(Locale.ROOT, "%6s | %9s | %-22s | %-22s | %-22s | %-10s | %-16s | %s",
                 "chats", "errors", "TTFT p50  D / C / +", "TTFT p99  D / C / +", "gap p99  D / C / +",
-                "pieces/ans", "CPU s C/D", "bench CPU s", "Corral peak RSS MB");
+                "deltas/ans", "CPU s Co/Be/Ot", "Corral peak RSS MB");
         System.out.println(header);
         System.out.println("-".repeat(header.length()));
         for (LevelResult r : results) {
-            System.out.printf(Locale.ROOT, "%6d | %4d/%-4d | %s | %s | %s | %4.0f/%-5.0f | %5.1f/%-5.1f | %5.1f/%-5.1f | %d%n",
+            System.out.printf(Locale.ROOT, "%6d | %4d/%-4d | %s | %s | %s | %4.0f/%-5.0f | %4.1f/%4.1f/%-5.1f | %d%n",
                     r.level, r.corral.errors, r.direct.errors,
                     triple(ms(pct(r.direct.ttft, 50)), ms(pct(r.corral.ttft, 50))),
                     triple(ms(pct(r.direct.ttft, 99)), ms(pct(r.corral.ttft, 99))),
                     triple(ms(pct(r.direct.gaps, 99)), ms(pct(r.corral.gaps, 99))),
                     r.corral.piecesPerAnswer, r.direct.piecesPerAnswer,
-                    r.corral.corralCpuS, r.direct.corralCpuS, r.corral.benchCpuS, r.direct.benchCpuS,
+                    r.corral.corralCpuS, r.corral.benchCpuS, r.corral.otherCpuS,
                     r.peakRssKb / 1024);
         }
-        System.out.println("errors = via Corral / direct; pieces/ans = Corral deltas / direct tokens per answer; "
-                + "CPU s C/D = Corral's CPU during the Corral / direct phase; bench CPU s = load generator + "
-                + "stand-in during the Corral / direct phase.");
+        System.out.println("errors = via Corral / direct. deltas/ans = SSE deltas (Corral) / NDJSON tokens (direct) per "
+                + "answer. CPU s = during the via-Corral phase: Corral / this bench (load generator + stand-in) / "
+                + "other processes on the machine.");
     }
 
     private static void printDetail(String what, PhaseResult r) {
+        System.out.printf(Locale.ROOT, "    %-10s headers ms p50 %7.1f  p90 %7.1f  p99 %7.1f  max %7.1f   (Corral: headers come with "
+                        + "the start event, after the turn is stored)%n", what,
+                ms(pct(r.headers, 50)), ms(pct(r.headers, 90)), ms(pct(r.headers, 99)), ms(pct(r.headers, 100)));
         System.out.printf(Locale.ROOT, "    %-10s TTFT ms  p50 %7.1f  p90 %7.1f  p99 %7.1f  max %7.1f%n", what,
                 ms(pct(r.ttft, 50)), ms(pct(r.ttft, 90)), ms(pct(r.ttft, 99)), ms(pct(r.ttft, 100)));
         System.out.printf(Locale.ROOT, "    %-10s gap ms   p50 %7.1f  p90 %7.1f  p99 %7.1f  p99.9 %7.1f  max %7.1f"
                         + "  (%d gaps)%n", what, ms(pct(r.gaps, 50)), ms(pct(r.gaps, 90)), ms(pct(r.gaps, 99)),
                 ms(pct(r.gaps, 99.9)), ms(pct(r.gaps, 100)), r.gaps.length);
+        System.out.printf(Locale.ROOT, "    %-10s wall %.1f s; CPU s: Corral %.1f, bench %.1f, other processes %.1f%n",
+                what, r.wallS, r.corralCpuS, r.benchCpuS, r.otherCpuS);
     }
 
     private static String triple(double d, double c) {
@@ -861,6 +923,13 @@ public final class RelayBenchmark {
             }
         }
         return null;
+    }
+
+    /** A coarse bucket for when an error happened, so that errors group by cause and time. */
+    static String when(long nanos) {
+        double s = nanos / 1e9;
+        return s < 1 ? "[<1 s]" : s < 5 ? "[1-5 s]" : s < 14 ? "[5-14 s]" : s < 16 ? "[14-16 s]"
+                : s < 29 ? "[16-29 s]" : s < 31 ? "[29-31 s]" : "[>31 s]";
     }
 
     static String abbreviate(String s) {
