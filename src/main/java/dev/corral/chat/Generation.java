@@ -26,6 +26,7 @@ final class Generation {
     private final Condition changed = lock.newCondition();
     private final StringBuilder content = new StringBuilder();
     private Message finished;
+    private int savedLength;
 
     Generation(Message assistantMessage, String userId) {
         this.assistantMessage = assistantMessage;
@@ -54,6 +55,30 @@ final class Generation {
         lock.lock();
         try {
             return content.toString();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The whole text if it grew since the last call, else null; for the periodic progress writer. */
+    String takeUnsavedContent() {
+        lock.lock();
+        try {
+            if (content.length() == savedLength || finished != null) {
+                return null;
+            }
+            savedLength = content.length();
+            return content.toString();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The last write failed: offer the text again on the next pass. */
+    void markUnsaved() {
+        lock.lock();
+        try {
+            savedLength = -1;
         } finally {
             lock.unlock();
         }

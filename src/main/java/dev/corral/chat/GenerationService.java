@@ -3,6 +3,7 @@ package dev.corral.chat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +11,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 
 import org.slf4j.Logger;
@@ -44,12 +46,20 @@ public class GenerationService {
     private final CorralProperties.Chat settings;
     private final Map<String, Generation> byMessage = new ConcurrentHashMap<>();
     private final Map<String, Generation> byConversation = new ConcurrentHashMap<>();
+    private final Thread progressWriter;
     private volatile boolean shuttingDown;
 
     GenerationService(ConversationService conversations, OllamaClient ollama, CorralProperties properties) {
         this.conversations = conversations;
         this.ollama = ollama;
         this.settings = properties.chat();
+        this.progressWriter = Thread.ofVirtual().name("answer-progress-writer")
+                .unstarted(this::writeProgressPeriodically);
+    }
+
+    @PostConstruct
+    void startProgressWriter() {
+        progressWriter.start();
     }
 
     Started start(String userId, String conversationId, String content) {
@@ -124,7 +134,7 @@ public class GenerationService {
         Message.Error error = null;
         Message.Stats stats = null;
         try {
-            OllamaClient.ChatResult result = ollama.chat(request(turn), new Flusher(generation)::accept,
+            OllamaClient.ChatResult result = ollama.chat(request(turn), generation::append,
                     generation.cancellation);
             status = Message.Status.COMPLETE;
             stats = new Message.Stats(result.doneReason(), result.promptEvalCount(), result.evalCount(),
@@ -169,27 +179,39 @@ public class GenerationService {
         return new OllamaClient.ChatRequest(turn.conversation().model(), messages, turn.conversation().temperature());
     }
 
-    /** Appends streamed text for listeners and writes it to the database at most every flush interval. */
-    private final class Flusher {
-        private final Generation generation;
-        private long lastFlush = System.nanoTime();
-
-        Flusher(Generation generation) {
-            this.generation = generation;
-        }
-
-        void accept(String text) {
-            generation.append(text);
-            long now = System.nanoTime();
-            if (now - lastFlush >= settings.flushInterval().toNanos()) {
-                lastFlush = now;
-                try {
-                    conversations.saveProgress(generation.messageId(), generation.content());
-                } catch (RuntimeException e) {
-                    // Keep generating; the next flush (or the final write) stores the text.
-                    log.warn("Could not store progress of answer {}: {}", generation.messageId(), e.getMessage());
-                }
+    /**
+     * Stores the text of every running answer that grew since the last pass, every flush interval, in one
+     * transaction. Done here rather than on each generation's thread so that relaying tokens never waits for
+     * the database, and a thousand answers cost one commit a second, not a thousand.
+     */
+    private void writeProgressPeriodically() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(settings.flushInterval());
+            } catch (InterruptedException e) {
+                return;
             }
+            writeProgress();
+        }
+    }
+
+    private void writeProgress() {
+        Map<String, String> unsaved = new HashMap<>();
+        for (Generation generation : byMessage.values()) {
+            String text = generation.takeUnsavedContent();
+            if (text != null) {
+                unsaved.put(generation.messageId(), text);
+            }
+        }
+        if (unsaved.isEmpty()) {
+            return;
+        }
+        try {
+            conversations.saveProgress(unsaved);
+        } catch (RuntimeException e) {
+            // Keep generating; the next pass (or the final write of each answer) stores the text.
+            log.warn("Could not store the progress of {} answer(s): {}", unsaved.size(), e.getMessage());
+            unsaved.keySet().forEach(id -> running(id).ifPresent(Generation::markUnsaved));
         }
     }
 
@@ -197,6 +219,7 @@ public class GenerationService {
     @PreDestroy
     void shutdown() throws InterruptedException {
         shuttingDown = true;
+        progressWriter.interrupt();
         List<Generation> running = List.copyOf(byMessage.values());
         running.forEach(g -> g.cancellation.cancel());
         for (Generation g : running) {

@@ -63,8 +63,11 @@ class DataSourceConfig {
         sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
         hikari.setJdbcUrl(jdbcUrl);
         hikari.setDataSourceProperties(sqlite.toProperties());
-        // SQLite has one writer at a time; a few connections serve concurrent readers in WAL mode.
-        hikari.setMaximumPoolSize(8);
+        // One connection: SQLite has one writer at a time anyway, and a second connection waiting for the lock
+        // spins in SQLite's busy handler inside native code, which pins a virtual thread's carrier. With a few
+        // carriers pinned that way the lock holder cannot run (seen in the relay benchmark). Waiting for the pool
+        // instead parks the virtual thread. Statements are short (the relay writes progress in batches).
+        hikari.setMaximumPoolSize(1);
     }
 
     private static void configurePostgresUri(HikariConfig hikari, URI uri) {

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -180,9 +181,13 @@ public class ConversationService {
         return new Turn(updated, user, assistant, history);
     }
 
-    /** Writes the part of an answer generated so far (only while the message is still streaming). */
-    public void saveProgress(String messageId, String content) {
-        messages.updateContent(messageId, content, System.currentTimeMillis());
+    /**
+     * Writes the part of each answer generated so far (only while a message is still streaming), all in one
+     * transaction: one commit for every running answer.
+     */
+    @Transactional
+    public void saveProgress(Map<String, String> contentByMessageId) {
+        messages.updateContents(contentByMessageId, System.currentTimeMillis());
     }
 
     public void finish(String messageId, String content, Message.Status status, Message.Error error,

@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.springframework.jdbc.core.RowMapper;
@@ -63,6 +64,12 @@ class MessageRepository {
     Optional<Message> find(String conversationId, String id) {
         return jdbc.sql("SELECT * FROM messages WHERE id = ? AND conversation_id = ?")
                 .params(id, conversationId).query(ROW).optional();
+    }
+
+    void updateContents(Map<String, String> contentById, long now) {
+        for (Map.Entry<String, String> e : contentById.entrySet()) {
+            updateContent(e.getKey(), e.getValue(), now);
+        }
     }
 
     void updateContent(String id, String content, long now) {
