@@ -48,14 +48,8 @@ public final class RelayBenchmark {
 
     /** run.sh's default JAVA_OPTS. */
     static final String RUN_SH_JAVA_OPTS = "-Xmx256m -XX:+UseSerialGC -Xss512k";
-    /**
-     * The benchmark's default: run.sh's options plus two that remove every error seen at 1,000 chats on a 2-core
-     * machine (see bench/README.md): enough virtual-thread carriers that SQLite's busy-waiting JNI calls (which pin
-     * their carrier) cannot starve the transaction holding the write lock, and a listen backlog larger than Spring
-     * Boot's default of 100 so that a burst of connections does not overflow it.
-     */
-    static final String DEFAULT_JAVA_OPTS = RUN_SH_JAVA_OPTS
-            + " -Djdk.virtualThreadScheduler.parallelism=16 -Dserver.tomcat.accept-count=1024";
+    /** The benchmark measures Corral as run.sh starts it. */
+    static final String DEFAULT_JAVA_OPTS = RUN_SH_JAVA_OPTS;
     static final String MODEL = "llama3.2:latest";
     static final JsonMapper JSON = JsonMapper.builder().build();
 

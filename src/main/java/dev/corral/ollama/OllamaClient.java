@@ -183,7 +183,8 @@ public class OllamaClient {
     }
 
     private ChatResult readStream(InputStream body, Consumer<String> onContent, Cancellation cancellation) {
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 16 * 1024)) {
+        // A small buffer: a thousand streams at once each keep one, and longer lines simply grow a StringBuilder.
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 1024)) {
             String line;
             while ((line = lines.readLine()) != null) {
                 if (line.isBlank()) {
