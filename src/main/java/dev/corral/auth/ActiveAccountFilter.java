@@ -17,10 +17,12 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 import dev.corral.user.User;
 import dev.corral.user.UserService;
+import dev.corral.web.RequestLogContext;
 
 /**
  * Re-reads the account behind a session on every request, so that disabling an account (or changing its role)
- * takes effect at once instead of when the session expires. One primary-key lookup per request.
+ * takes effect at once instead of when the session expires. One primary-key lookup per request. The account's id
+ * goes into the request's log context from here on.
  */
 class ActiveAccountFilter extends OncePerRequestFilter {
 
@@ -43,11 +45,14 @@ class ActiveAccountFilter extends OncePerRequestFilter {
                 if (session != null) {
                     session.invalidate();
                 }
-            } else if (current.get().role() != signedIn.role()) {
-                SignedInUser refreshed = new SignedInUser(current.get());
-                refreshed.eraseCredentials();
-                context.setAuthentication(UsernamePasswordAuthenticationToken.authenticated(
-                        refreshed, null, refreshed.getAuthorities()));
+            } else {
+                RequestLogContext.signedIn(request, signedIn.id());
+                if (current.get().role() != signedIn.role()) {
+                    SignedInUser refreshed = new SignedInUser(current.get());
+                    refreshed.eraseCredentials();
+                    context.setAuthentication(UsernamePasswordAuthenticationToken.authenticated(
+                            refreshed, null, refreshed.getAuthorities()));
+                }
             }
         }
         chain.doFilter(request, response);

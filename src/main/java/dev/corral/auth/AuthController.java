@@ -25,6 +25,7 @@ import dev.corral.user.User;
 import dev.corral.user.UserService;
 import dev.corral.web.ApiException;
 import dev.corral.web.ErrorCode;
+import dev.corral.web.RequestLogContext;
 
 @RestController
 class AuthController {
@@ -73,7 +74,9 @@ class AuthController {
             throw invalidCredentials();
         }
         signIn(authentication, request, response);
-        return users.findById(((SignedInUser) authentication.getPrincipal()).id()).orElseThrow();
+        String userId = ((SignedInUser) authentication.getPrincipal()).id();
+        RequestLogContext.signedIn(request, userId);
+        return users.findById(userId).orElseThrow();
     }
 
     @PostMapping("/api/auth/logout")

@@ -50,6 +50,9 @@ class SecurityConfig {
                         .requestMatchers(HttpMethod.POST, "/api/setup", "/api/auth/login", "/api/auth/logout").permitAll()
                         .requestMatchers("/api/admin/**").hasRole("ADMIN")
                         .requestMatchers("/api/**").authenticated()
+                        // Actuator at the root (management.endpoints.web.base-path): details only for admins.
+                        .requestMatchers("/health", "/health/**").permitAll()
+                        .requestMatchers("/info").hasRole("ADMIN")
                         .requestMatchers("/actuator/health", "/actuator/health/**").permitAll()
                         .requestMatchers("/actuator/**").hasRole("ADMIN")
                         // The single-page UI and its assets are public; everything they show comes from /api.

@@ -16,6 +16,7 @@ import jakarta.annotation.PreDestroy;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 
@@ -98,7 +99,14 @@ public class GenerationService {
         Generation generation = new Generation(turn.assistantMessage(), userId);
         byMessage.put(generation.messageId(), generation);
         byConversation.put(conversationId, generation);
-        Thread.ofVirtual().name("generation-" + generation.messageId()).start(() -> run(generation, turn));
+        // The answer's log lines carry the request id and user id of the request that started it.
+        Map<String, String> logContext = MDC.getCopyOfContextMap();
+        Thread.ofVirtual().name("generation-" + generation.messageId()).start(() -> {
+            if (logContext != null) {
+                MDC.setContextMap(logContext);
+            }
+            run(generation, turn);
+        });
         return new Started(turn, generation);
     }
 

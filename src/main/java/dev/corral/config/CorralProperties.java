@@ -3,9 +3,11 @@ package dev.corral.config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The one typed home of Corral's settings. application.yml maps each environment variable onto these fields;
@@ -17,7 +19,11 @@ public record CorralProperties(
         @DefaultValue("") String databaseUrl,
         @DefaultValue Admin admin,
         @DefaultValue Ollama ollama,
-        @DefaultValue Chat chat) {
+        @DefaultValue Chat chat,
+        @DefaultValue Logging logging,
+        /* Proxies (IPs or CIDRs) whose X-Request-Id (and, later, X-Forwarded-For) Corral believes; empty: nobody. */
+        @DefaultValue("") List<String> trustedProxies,
+        @DefaultValue Health health) {
 
     /** First admin account, created only when the database has no user yet. */
     public record Admin(@DefaultValue("") String username, @DefaultValue("") String password) {
@@ -36,5 +42,22 @@ public record CorralProperties(
             @DefaultValue("4000") int maxMessageChars,
             /* How often a streaming answer is written to the database (at most this long is lost on a crash). */
             @DefaultValue("1s") Duration flushInterval) {
+    }
+
+    /**
+     * Logs (read by logback-spring.xml as well): {@code format} json or text for the console, {@code dir} for
+     * app.log / error.log / access.log (empty: console only), requests slower than {@code slowRequestThreshold}
+     * logged at WARN.
+     */
+    public record Logging(
+            @DefaultValue("json") LogFormat format,
+            @DefaultValue("") String dir,
+            @DefaultValue("1s") Duration slowRequestThreshold) {
+    }
+
+    public enum LogFormat { JSON, TEXT }
+
+    /** Health checks: below {@code dataDirMinFree} free space the data directory reports WARNING. */
+    public record Health(@DefaultValue("1GB") DataSize dataDirMinFree) {
     }
 }

@@ -120,6 +120,39 @@ public class OllamaClient {
     }
 
     /**
+     * Ollama's version ({@code GET /api/version}), waiting at most {@code timeout}: a cheap call that tells whether
+     * Ollama is up. Throws {@link OllamaException} when Ollama is unreachable or answers with an error.
+     */
+    public String version(Duration timeout) {
+        HttpRequest request = HttpRequest.newBuilder(endpoint("/api/version"))
+                .timeout(timeout)
+                .header("Accept", "application/json")
+                .GET().build();
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unreachable(e);
+        }
+        if (response.statusCode() != 200) {
+            throw new OllamaException(ErrorCode.OLLAMA_ERROR,
+                    "Ollama answered " + response.statusCode() + " to /api/version: " + errorText(response.body()));
+        }
+        try {
+            String version = textOrNull(json.readTree(response.body()), "version");
+            if (version == null) {
+                throw new OllamaException(ErrorCode.OLLAMA_ERROR, "Ollama's /api/version has no version.");
+            }
+            return version;
+        } catch (JacksonException e) {
+            throw new OllamaException(ErrorCode.OLLAMA_ERROR, "Ollama's /api/version is not valid JSON.");
+        }
+    }
+
+    /**
      * Streams a chat answer: {@code onContent} receives each piece of text as it arrives; returns the final
      * statistics. Throws {@link OllamaException} on failure and {@link CancellationException} when cancelled.
      */

@@ -210,6 +210,10 @@ public final class ApiClient {
             return response.headers().firstValue("Content-Type").orElse("");
         }
 
+        public String header(String name) {
+            return response.headers().firstValue(name).orElse(null);
+        }
+
         /** The error body of a stream that was refused before it started. */
         public JsonNode errorBody() {
             try (InputStream in = response.body()) {

@@ -104,6 +104,7 @@ public final class StandInOllama implements AutoCloseable {
     private volatile Script script; // null: echo the last user message
     private volatile long tokenDelayNanos;
     private volatile long firstByteDelayNanos;
+    private volatile long tagsDelayNanos;
     private final AtomicInteger busyResponses = new AtomicInteger();
     private volatile int failAfterTokens = -1;
     private volatile int dropAfterTokens = -1;
@@ -277,6 +278,11 @@ public final class StandInOllama implements AutoCloseable {
         firstByteDelayNanos = delay.toNanos();
     }
 
+    /** Delay before {@code /api/tags} answers (the model list), e.g. to make a request to Corral slow. */
+    public void setTagsDelay(Duration delay) {
+        tagsDelayNanos = delay.toNanos();
+    }
+
     /** The next {@code n} (valid) chat requests get {@code 503 server busy}. */
     public void setBusyResponses(int n) {
         busyResponses.set(n);
@@ -331,6 +337,7 @@ public final class StandInOllama implements AutoCloseable {
         script = null;
         tokenDelayNanos = 0;
         firstByteDelayNanos = 0;
+        tagsDelayNanos = 0;
         busyResponses.set(0);
         failAfterTokens = -1;
         dropAfterTokens = -1;
@@ -776,6 +783,10 @@ public final class StandInOllama implements AutoCloseable {
             }
             case "/api/tags" -> {
                 if (get) {
+                    long delay = tagsDelayNanos;
+                    if (delay > 0) {
+                        sleepQuietly(TimeUnit.NANOSECONDS.toMillis(delay));
+                    }
                     writeFixed(c, req, 200, JSON_UTF8, models.tagsJson);
                     return;
                 }
