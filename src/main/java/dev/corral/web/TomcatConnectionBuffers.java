@@ -1,0 +1,24 @@
+package dev.corral.web;
+
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.stereotype.Component;
+
+/**
+ * Smaller per-connection socket buffers. Every open answer stream holds a connection for as long as the answer
+ * runs, and what it sends (one event at a time) is small, so Tomcat's 8 KB read and write buffers per connection
+ * are mostly idle heap: with a thousand streams they are tens of megabytes the garbage collector keeps scanning.
+ */
+@Component
+class TomcatConnectionBuffers implements WebServerFactoryCustomizer<TomcatServletWebServerFactory> {
+
+    private static final String BUFFER_BYTES = "2048";
+
+    @Override
+    public void customize(TomcatServletWebServerFactory factory) {
+        factory.addConnectorCustomizers(connector -> {
+            connector.setProperty("socket.appReadBufSize", BUFFER_BYTES);
+            connector.setProperty("socket.appWriteBufSize", BUFFER_BYTES);
+        });
+    }
+}
