@@ -3,14 +3,23 @@ package dev.corral.chat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import jakarta.annotation.PreDestroy;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,11 +54,25 @@ public class GenerationService {
     private final Map<String, Generation> byMessage = new ConcurrentHashMap<>();
     private final Map<String, Generation> byConversation = new ConcurrentHashMap<>();
     private volatile boolean shuttingDown;
+    private final MeterRegistry meters;
+    private final Map<Message.Status, Counter> outcomes = new EnumMap<>(Message.Status.class);
 
-    GenerationService(ConversationService conversations, OllamaClient ollama, CorralProperties properties) {
+    GenerationService(ConversationService conversations, OllamaClient ollama, CorralProperties properties,
+                      MeterRegistry meters) {
         this.conversations = conversations;
         this.ollama = ollama;
         this.settings = properties.chat();
+        this.meters = meters;
+        Gauge.builder("corral.chat.generations.active", this, GenerationService::activeCount)
+                .description("Answers being generated now")
+                .register(meters);
+        for (Message.Status status : List.of(Message.Status.COMPLETE, Message.Status.STOPPED, Message.Status.FAILED,
+                Message.Status.INTERRUPTED)) {
+            outcomes.put(status, Counter.builder("corral.chat.generations")
+                    .description("Finished generations, by how they ended")
+                    .tag("outcome", status.name().toLowerCase(Locale.ROOT))
+                    .register(meters));
+        }
     }
 
     Started start(String userId, String conversationId, String content) {
@@ -123,12 +146,14 @@ public class GenerationService {
         Message.Status status;
         Message.Error error = null;
         Message.Stats stats = null;
+        String model = turn.conversation().model();
         try {
-            OllamaClient.ChatResult result = ollama.chat(request(turn), new Flusher(generation)::accept,
+            OllamaClient.ChatResult result = ollama.chat(request(turn), new Flusher(generation, model)::accept,
                     generation.cancellation);
             status = Message.Status.COMPLETE;
             stats = new Message.Stats(result.doneReason(), result.promptEvalCount(), result.evalCount(),
                     result.totalDuration(), result.loadDuration(), result.promptEvalDuration(), result.evalDuration());
+            recordTokensPerSecond(model, result);
         } catch (CancellationException e) {
             status = shuttingDown ? Message.Status.INTERRUPTED : Message.Status.STOPPED;
         } catch (OllamaException e) {
@@ -151,7 +176,35 @@ public class GenerationService {
             generation.finish(done);
             byMessage.remove(messageId, generation);
             byConversation.remove(generation.conversationId(), generation);
+            outcomes.get(status).increment();
         }
+    }
+
+    // Metrics tagged by model: the series stay few because only models Ollama actually has produce tokens (a
+    // conversation naming an unknown model fails before its first token).
+
+    /** Generation speed as Ollama measured it (eval_count over eval_duration), not counting prompt processing. */
+    private void recordTokensPerSecond(String model, OllamaClient.ChatResult result) {
+        if (result.evalCount() == null || result.evalDuration() == null || result.evalCount() <= 0
+                || result.evalDuration() <= 0) {
+            return;
+        }
+        DistributionSummary.builder("corral.chat.tokens.per.second")
+                .description("Generation speed of completed answers (Ollama's eval_count / eval_duration)")
+                .tag("model", model)
+                .serviceLevelObjectives(1, 2, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500)
+                .register(meters)
+                .record(result.evalCount() * 1e9 / result.evalDuration());
+    }
+
+    private void recordTimeToFirstToken(String model, long nanos) {
+        Timer.builder("corral.chat.ttft")
+                .description("Time from starting an answer to its first token (queueing and model loading included)")
+                .tag("model", model)
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofMinutes(5))
+                .register(meters)
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     private static OllamaClient.ChatRequest request(ConversationService.Turn turn) {
@@ -172,15 +225,23 @@ public class GenerationService {
     /** Appends streamed text for listeners and writes it to the database at most every flush interval. */
     private final class Flusher {
         private final Generation generation;
-        private long lastFlush = System.nanoTime();
+        private final String model;
+        private final long started = System.nanoTime();
+        private boolean firstTokenSeen;
+        private long lastFlush = started;
 
-        Flusher(Generation generation) {
+        Flusher(Generation generation, String model) {
             this.generation = generation;
+            this.model = model;
         }
 
         void accept(String text) {
             generation.append(text);
             long now = System.nanoTime();
+            if (!firstTokenSeen) {
+                firstTokenSeen = true;
+                recordTimeToFirstToken(model, now - started);
+            }
             if (now - lastFlush >= settings.flushInterval().toNanos()) {
                 lastFlush = now;
                 try {

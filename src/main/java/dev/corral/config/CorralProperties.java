@@ -17,7 +17,8 @@ public record CorralProperties(
         @DefaultValue("") String databaseUrl,
         @DefaultValue Admin admin,
         @DefaultValue Ollama ollama,
-        @DefaultValue Chat chat) {
+        @DefaultValue Chat chat,
+        @DefaultValue Metrics metrics) {
 
     /** First admin account, created only when the database has no user yet. */
     public record Admin(@DefaultValue("") String username, @DefaultValue("") String password) {
@@ -36,5 +37,12 @@ public record CorralProperties(
             @DefaultValue("4000") int maxMessageChars,
             /* How often a streaming answer is written to the database (at most this long is lost on a crash). */
             @DefaultValue("1s") Duration flushInterval) {
+    }
+
+    /**
+     * Access to /metrics for a Prometheus server: {@code Authorization: Bearer <token>}. Empty (the default) turns
+     * token access off, leaving admin sessions only.
+     */
+    public record Metrics(@DefaultValue("") String token) {
     }
 }
