@@ -413,3 +413,9 @@ export function createUser(body: NewUser): Promise<User> {
 export function setUserEnabled(id: string, enabled: boolean): Promise<User> {
   return request('PATCH', `/api/admin/users/${enc(id)}`, { body: { enabled } });
 }
+
+// ---------------------------------------------------------------- metrics (admin)
+
+export function getMetricsSummary(signal?: AbortSignal): Promise<import('./types').MetricsSummary> {
+  return request('GET', '/metrics/summary', { signal });
+}

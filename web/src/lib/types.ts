@@ -132,3 +132,42 @@ export interface DraftSettings {
   systemPrompt: string;
   temperature: number | null;
 }
+
+/** Traffic of one route (or all routes) over one window, from GET /metrics/summary. */
+export interface MetricsWindow {
+  requests: number;
+  requestsPerSecond: number;
+  /** Latency percentiles in milliseconds; null when nothing was timed (event streams are not). */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  serverErrors: number;
+  clientErrors: number;
+  /** Share (0-1) of requests answered 5xx / 4xx. */
+  serverErrorRate: number;
+  clientErrorRate: number;
+}
+
+export interface MetricsRoute {
+  method: string;
+  uri: string;
+  lastFiveMinutes: MetricsWindow;
+  sinceStart: MetricsWindow;
+}
+
+export interface MetricsMinute {
+  start: string;
+  requests: number;
+  p95Ms: number | null;
+}
+
+export interface MetricsSummary {
+  generatedAt: string;
+  startedAt: string;
+  uptimeSeconds: number;
+  lastFiveMinutesFrom: string;
+  overall: { lastFiveMinutes: MetricsWindow; sinceStart: MetricsWindow };
+  routes: MetricsRoute[];
+  /** 60 minutes, oldest first; the last one is the current (partial) minute. */
+  lastHour: MetricsMinute[];
+}

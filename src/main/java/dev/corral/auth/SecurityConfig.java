@@ -43,12 +43,15 @@ class SecurityConfig {
 
     @Bean
     SecurityFilterChain securityFilterChain(HttpSecurity http, ErrorResponses errors, UserService users,
-                                            SecurityContextRepository contexts) throws Exception {
+                                            SecurityContextRepository contexts,
+                                            MetricsAccess metricsAccess) throws Exception {
         http
                 .authorizeHttpRequests(auth -> auth
                         .requestMatchers(HttpMethod.GET, "/api/setup", "/api/auth/csrf").permitAll()
                         .requestMatchers(HttpMethod.POST, "/api/setup", "/api/auth/login", "/api/auth/logout").permitAll()
                         .requestMatchers("/api/admin/**").hasRole("ADMIN")
+                        .requestMatchers("/metrics").access(metricsAccess)
+                        .requestMatchers("/metrics/**").hasRole("ADMIN")
                         .requestMatchers("/api/**").authenticated()
                         // Actuator at the root (management.endpoints.web.base-path): details only for admins.
                         .requestMatchers("/health", "/health/**").permitAll()

@@ -4,15 +4,26 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,11 +60,25 @@ public class GenerationService {
     private final Map<String, Generation> byConversation = new ConcurrentHashMap<>();
     private final Thread progressWriter;
     private volatile boolean shuttingDown;
+    private final MeterRegistry meters;
+    private final Map<Message.Status, Counter> outcomes = new EnumMap<>(Message.Status.class);
 
-    GenerationService(ConversationService conversations, OllamaClient ollama, CorralProperties properties) {
+    GenerationService(ConversationService conversations, OllamaClient ollama, CorralProperties properties,
+                      MeterRegistry meters) {
         this.conversations = conversations;
         this.ollama = ollama;
         this.settings = properties.chat();
+        this.meters = meters;
+        Gauge.builder("corral.chat.generations.active", this, GenerationService::activeCount)
+                .description("Answers being generated now")
+                .register(meters);
+        for (Message.Status status : List.of(Message.Status.COMPLETE, Message.Status.STOPPED, Message.Status.FAILED,
+                Message.Status.INTERRUPTED)) {
+            outcomes.put(status, Counter.builder("corral.chat.generations")
+                    .description("Finished generations, by how they ended")
+                    .tag("outcome", status.name().toLowerCase(Locale.ROOT))
+                    .register(meters));
+        }
         this.progressWriter = Thread.ofVirtual().name("answer-progress-writer")
                 .unstarted(this::writeProgressPeriodically);
     }
@@ -141,12 +166,14 @@ public class GenerationService {
         Message.Status status;
         Message.Error error = null;
         Message.Stats stats = null;
+        String model = turn.conversation().model();
         try {
-            OllamaClient.ChatResult result = ollama.chat(request(turn), generation::append,
+            OllamaClient.ChatResult result = ollama.chat(request(turn), relay(generation, model),
                     generation.cancellation);
             status = Message.Status.COMPLETE;
             stats = new Message.Stats(result.doneReason(), result.promptEvalCount(), result.evalCount(),
                     result.totalDuration(), result.loadDuration(), result.promptEvalDuration(), result.evalDuration());
+            recordTokensPerSecond(model, result);
         } catch (CancellationException e) {
             status = shuttingDown ? Message.Status.INTERRUPTED : Message.Status.STOPPED;
         } catch (OllamaException e) {
@@ -169,7 +196,35 @@ public class GenerationService {
             generation.finish(done);
             byMessage.remove(messageId, generation);
             byConversation.remove(generation.conversationId(), generation);
+            outcomes.get(status).increment();
         }
+    }
+
+    // Metrics tagged by model: the series stay few because only models Ollama actually has produce tokens (a
+    // conversation naming an unknown model fails before its first token).
+
+    /** Generation speed as Ollama measured it (eval_count over eval_duration), not counting prompt processing. */
+    private void recordTokensPerSecond(String model, OllamaClient.ChatResult result) {
+        if (result.evalCount() == null || result.evalDuration() == null || result.evalCount() <= 0
+                || result.evalDuration() <= 0) {
+            return;
+        }
+        DistributionSummary.builder("corral.chat.tokens.per.second")
+                .description("Generation speed of completed answers (Ollama's eval_count / eval_duration)")
+                .tag("model", model)
+                .serviceLevelObjectives(1, 2, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500)
+                .register(meters)
+                .record(result.evalCount() * 1e9 / result.evalDuration());
+    }
+
+    private void recordTimeToFirstToken(String model, long nanos) {
+        Timer.builder("corral.chat.ttft")
+                .description("Time from starting an answer to its first token (queueing and model loading included)")
+                .tag("model", model)
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofMinutes(5))
+                .register(meters)
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     private static OllamaClient.ChatRequest request(ConversationService.Turn turn) {
@@ -185,6 +240,18 @@ public class GenerationService {
             }
         }
         return new OllamaClient.ChatRequest(turn.conversation().model(), messages, turn.conversation().temperature());
+    }
+
+    /** Hands each piece of text to the generation's listeners, timing the first one. */
+    private Consumer<String> relay(Generation generation, String model) {
+        long started = System.nanoTime();
+        AtomicBoolean first = new AtomicBoolean(true);
+        return text -> {
+            if (first.compareAndSet(true, false)) {
+                recordTimeToFirstToken(model, System.nanoTime() - started);
+            }
+            generation.append(text);
+        };
     }
 
     /**

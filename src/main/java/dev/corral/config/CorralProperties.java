@@ -23,7 +23,8 @@ public record CorralProperties(
         @DefaultValue Logging logging,
         /* Proxies (IPs or CIDRs) whose X-Request-Id (and, later, X-Forwarded-For) Corral believes; empty: nobody. */
         @DefaultValue("") List<String> trustedProxies,
-        @DefaultValue Health health) {
+        @DefaultValue Health health,
+        @DefaultValue Metrics metrics) {
 
     /** First admin account, created only when the database has no user yet. */
     public record Admin(@DefaultValue("") String username, @DefaultValue("") String password) {
@@ -59,5 +60,12 @@ public record CorralProperties(
 
     /** Health checks: below {@code dataDirMinFree} free space the data directory reports WARNING. */
     public record Health(@DefaultValue("1GB") DataSize dataDirMinFree) {
+    }
+
+    /**
+     * Access to /metrics for a Prometheus server: {@code Authorization: Bearer <token>}. Empty (the default) turns
+     * token access off, leaving admin sessions only.
+     */
+    public record Metrics(@DefaultValue("") String token) {
     }
 }

@@ -19,7 +19,11 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,10 +75,12 @@ public class OllamaClient {
     private final CorralProperties.Ollama settings;
     private final JsonMapper json;
     private final HttpClient http;
+    private final MeterRegistry meters;
 
-    OllamaClient(CorralProperties properties, JsonMapper json) {
+    OllamaClient(CorralProperties properties, JsonMapper json, MeterRegistry meters) {
         this.settings = properties.ollama();
         this.json = json;
+        this.meters = meters;
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(settings.connectTimeout())
@@ -93,14 +99,17 @@ public class OllamaClient {
                 .header("Accept", "application/json")
                 .GET().build();
         HttpResponse<byte[]> response;
+        long started = System.nanoTime();
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
+            recordLatency("/api/tags", "unreachable", started);
             throw unreachable(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw unreachable(e);
         }
+        recordLatency("/api/tags", String.valueOf(response.statusCode()), started);
         if (response.statusCode() != 200) {
             throw new OllamaException(ErrorCode.OLLAMA_ERROR,
                     "Ollama answered " + response.statusCode() + " to the model list: " + errorText(response.body()));
@@ -194,11 +203,15 @@ public class OllamaClient {
         if (cancellation.isCancelled()) {
             throw new CancellationException();
         }
+        long started = System.nanoTime();
         CompletableFuture<HttpResponse<InputStream>> pending =
                 http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
         cancellation.attach(pending);
         try {
             HttpResponse<InputStream> response = pending.get();
+            // Time to the response headers: for a chat this is how long Ollama took to accept it (model loading
+            // included); the answer's own duration is measured as time to first token and tokens per second.
+            recordLatency("/api/chat", String.valueOf(response.statusCode()), started);
             cancellation.attach(response.body());
             return response;
         } catch (CancellationException e) {
@@ -211,8 +224,21 @@ public class OllamaClient {
             if (cancellation.isCancelled()) {
                 throw new CancellationException();
             }
+            recordLatency("/api/chat", "unreachable", started);
             throw unreachable(e.getCause());
         }
+    }
+
+    /** Ollama upstream latency by endpoint and HTTP status ("unreachable" when no answer came). */
+    private void recordLatency(String endpoint, String status, long startedNanos) {
+        Timer.builder("corral.ollama.latency")
+                .description("Ollama upstream latency: time to response headers of /api/chat, whole /api/tags call")
+                .tag("endpoint", endpoint)
+                .tag("status", status)
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofMinutes(5))
+                .register(meters)
+                .record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
     }
 
     private ChatResult readStream(InputStream body, Consumer<String> onContent, Cancellation cancellation) {

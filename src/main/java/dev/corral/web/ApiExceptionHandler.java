@@ -3,6 +3,8 @@ package dev.corral.web;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.MediaType;
@@ -27,8 +29,15 @@ class ApiExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
+    private final ErrorMetrics metrics;
+
+    ApiExceptionHandler(MeterRegistry registry) {
+        this.metrics = new ErrorMetrics(registry);
+    }
+
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ErrorBody> api(ApiException e) {
+        metrics.count(e.code());
         // The content type is set explicitly so that clients asking for an event stream still get the JSON error.
         return ResponseEntity.status(e.code().status()).contentType(MediaType.APPLICATION_JSON).body(ErrorBody.of(e));
     }

@@ -4,6 +4,8 @@ import java.io.IOException;
 
 import jakarta.servlet.http.HttpServletResponse;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 
@@ -14,9 +16,11 @@ import tools.jackson.databind.json.JsonMapper;
 public class ErrorResponses {
 
     private final JsonMapper json;
+    private final ErrorMetrics metrics;
 
-    public ErrorResponses(JsonMapper json) {
+    public ErrorResponses(JsonMapper json, MeterRegistry registry) {
         this.json = json;
+        this.metrics = new ErrorMetrics(registry);
     }
 
     public void write(HttpServletResponse response, ErrorCode code, String message) throws IOException {
@@ -29,5 +33,6 @@ public class ErrorResponses {
         response.setCharacterEncoding("UTF-8");
         response.getWriter().write(json.writeValueAsString(ErrorBody.of(code, message)));
         response.flushBuffer();
+        metrics.count(code);
     }
 }

@@ -148,6 +148,28 @@ class BrowserIT extends IntegrationTest {
         assertThat(api.get("/api/conversations").body().path("items")).hasSize(2);
     }
 
+    @Test
+    void theAdminPageShowsMetricsWithAChartAndARouteTable() throws Exception {
+        driver.manage().deleteAllCookies();
+        try {
+            driver.get(baseUrl() + "/login");
+            type(named("input", "Username"), ADMIN);
+            type(named("input", "Password"), ADMIN_PASSWORD);
+            named("button", "Sign in").click();
+            waitUntil("signed in", () -> !driver.findElements(By.cssSelector("textarea")).isEmpty());
+            driver.get(baseUrl() + "/admin");
+            named("h2", "Metrics");
+            waitUntil("the route table is filled", () -> !driver.findElements(
+                    By.cssSelector(".metrics tbody th[scope=row]")).isEmpty());
+            WebElement chart = driver.findElement(By.cssSelector(".metrics figure svg[role=img]"));
+            assertThat(chart.getAccessibleName()).startsWith("Last 60 minutes:");
+            assertThat(driver.findElements(By.cssSelector(".metrics svg rect.bar"))).hasSize(60);
+            assertThat(driver.findElement(By.cssSelector(".metrics table")).getText()).contains("/api/auth/login");
+        } finally {
+            driver.manage().deleteAllCookies();
+        }
+    }
+
     private static List<WebElement> messages() {
         return driver.findElements(By.cssSelector("article.message"));
     }
