@@ -419,3 +419,9 @@ export function setUserEnabled(id: string, enabled: boolean): Promise<User> {
 export function getMetricsSummary(signal?: AbortSignal): Promise<import('./types').MetricsSummary> {
   return request('GET', '/metrics/summary', { signal });
 }
+
+// ---------------------------------------------------------------- UI configuration
+
+export function getUiConfig(): Promise<import('./types').UiConfig> {
+  return request('GET', '/api/config');
+}

@@ -171,3 +171,8 @@ export interface MetricsSummary {
   /** 60 minutes, oldest first; the last one is the current (partial) minute. */
   lastHour: MetricsMinute[];
 }
+
+/** GET /api/config: limits the UI enforces before the server would (the composer's character counter). */
+export interface UiConfig {
+  maxMessageChars: number;
+}

@@ -15,8 +15,11 @@ import org.springframework.security.web.authentication.AnonymousAuthenticationFi
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
 import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CsrfException;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 
+import dev.corral.config.CorralProperties;
 import dev.corral.user.UserService;
+import dev.corral.web.BrowserHeaders;
 import dev.corral.web.ErrorCode;
 import dev.corral.web.ErrorResponses;
 
@@ -44,7 +47,25 @@ class SecurityConfig {
     @Bean
     SecurityFilterChain securityFilterChain(HttpSecurity http, ErrorResponses errors, UserService users,
                                             SecurityContextRepository contexts,
-                                            MetricsAccess metricsAccess) throws Exception {
+                                            MetricsAccess metricsAccess, CorralProperties properties)
+            throws Exception {
+        // Browser protections on every response that passes through here (HTML, JSON, event streams and the /error
+        // dispatch). HSTS is written only on secure requests (HTTPS, or X-Forwarded-Proto from a trusted proxy with
+        // FORWARD_HEADERS_STRATEGY=native): over plain HTTP it would be ignored or pin a broken setup.
+        http.headers(headers -> headers
+                .contentSecurityPolicy(csp -> csp.policyDirectives(BrowserHeaders.CONTENT_SECURITY_POLICY))
+                .frameOptions(frame -> frame.deny())
+                .referrerPolicy(referrer -> referrer.policy(
+                        ReferrerPolicyHeaderWriter.ReferrerPolicy.get(BrowserHeaders.REFERRER_POLICY)))
+                .permissionsPolicyHeader(permissions -> permissions.policy(BrowserHeaders.PERMISSIONS_POLICY))
+                .httpStrictTransportSecurity(hsts -> hsts
+                        .maxAgeInSeconds(BrowserHeaders.HSTS_MAX_AGE_SECONDS).includeSubDomains(true)));
+        // CORS is off unless CORS_ORIGINS lists origins (checked, fail-fast, by CorsPolicy).
+        if (properties.corsOrigins().stream().allMatch(String::isBlank)) {
+            http.cors(AbstractHttpConfigurer::disable);
+        } else {
+            http.cors(cors -> cors.configurationSource(CorsPolicy.of(properties.corsOrigins())));
+        }
         http
                 .authorizeHttpRequests(auth -> auth
                         .requestMatchers(HttpMethod.GET, "/api/setup", "/api/auth/csrf").permitAll()

@@ -24,7 +24,11 @@ public record CorralProperties(
         /* Proxies (IPs or CIDRs) whose X-Request-Id (and, later, X-Forwarded-For) Corral believes; empty: nobody. */
         @DefaultValue("") List<String> trustedProxies,
         @DefaultValue Health health,
-        @DefaultValue Metrics metrics) {
+        @DefaultValue Metrics metrics,
+        /* Exact origins (scheme://host[:port]) allowed to call /api/** cross-origin with credentials; empty: CORS off. */
+        @DefaultValue("") List<String> corsOrigins,
+        /* Largest request body accepted (413 payload_too_large beyond), declared or chunked. */
+        @DefaultValue("1MB") DataSize maxRequestBody) {
 
     /** First admin account, created only when the database has no user yet. */
     public record Admin(@DefaultValue("") String username, @DefaultValue("") String password) {

@@ -1,6 +1,9 @@
 package dev.corral.web;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,6 +26,12 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DatabindException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.ValueInstantiationException;
+import tools.jackson.databind.json.JsonMapper;
+
 /** Turns every exception a controller throws into the API's JSON error shape; nothing internal reaches a client. */
 @RestControllerAdvice
 class ApiExceptionHandler {
@@ -30,9 +39,11 @@ class ApiExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
     private final ErrorMetrics metrics;
+    private final JsonMapper json;
 
-    ApiExceptionHandler(MeterRegistry registry) {
+    ApiExceptionHandler(MeterRegistry registry, JsonMapper json) {
         this.metrics = new ErrorMetrics(registry);
+        this.json = json;
     }
 
     @ExceptionHandler(ApiException.class)
@@ -69,10 +80,72 @@ class ApiExceptionHandler {
         return api(ApiException.invalid(name, "has an invalid value"));
     }
 
+    /**
+     * A body Jackson could not read: names the field (its JSON path) and what it should be, e.g. the allowed values
+     * of an enum, so that a client can fix the request. A body over MAX_REQUEST_BODY surfaces here too when the
+     * limit was crossed while Jackson was reading it.
+     */
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<ErrorBody> unreadable(HttpMessageNotReadableException e) {
-        return api(new ApiException(ErrorCode.MALFORMED_REQUEST,
-                "The request body is not valid JSON of the expected shape."));
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ApiException api) {
+                return api(api);
+            }
+        }
+        if (e.getCause() instanceof DatabindException databind && !databind.getPath().isEmpty()) {
+            String field = path(databind.getPath());
+            String expected = expected(databind);
+            return api(new ApiException(ErrorCode.MALFORMED_REQUEST, field + ": " + expected, Map.of(field, expected)));
+        }
+        if (e.getCause() instanceof JacksonException) {
+            return api(new ApiException(ErrorCode.MALFORMED_REQUEST, "The request body is not valid JSON.",
+                    Map.of("body", "is not valid JSON")));
+        }
+        return api(new ApiException(ErrorCode.MALFORMED_REQUEST, "The request body is missing or unreadable.",
+                Map.of("body", "is missing or unreadable")));
+    }
+
+    private static String path(List<JacksonException.Reference> path) {
+        StringBuilder field = new StringBuilder();
+        for (JacksonException.Reference reference : path) {
+            if (reference.getPropertyName() != null) {
+                field.append(field.isEmpty() ? "" : ".").append(reference.getPropertyName());
+            } else if (reference.getIndex() >= 0) {
+                field.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return field.isEmpty() ? "body" : field.toString();
+    }
+
+    private String expected(DatabindException e) {
+        Class<?> type = switch (e) {
+            case MismatchedInputException m -> m.getTargetType();
+            case ValueInstantiationException v -> v.getType() == null ? null : v.getType().getRawClass();
+            default -> null;
+        };
+        if (type == null) {
+            return "has the wrong type or value";
+        }
+        if (type.isEnum()) {
+            List<String> allowed = new ArrayList<>();
+            for (Object constant : type.getEnumConstants()) {
+                allowed.add(json.writeValueAsString(constant).replace("\"", ""));
+            }
+            return "must be one of: " + String.join(", ", allowed);
+        }
+        if (type == String.class) {
+            return "must be a string";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "must be true or false";
+        }
+        if (Number.class.isAssignableFrom(type) || (type.isPrimitive() && type != boolean.class)) {
+            return "must be a number";
+        }
+        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "must be an array";
+        }
+        return "must be a JSON object";
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)

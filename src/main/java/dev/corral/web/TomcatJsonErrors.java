@@ -43,6 +43,12 @@ class TomcatJsonErrors implements WebServerFactoryCustomizer<TomcatServletWebSer
                 default -> status >= 500 ? ErrorCode.INTERNAL_ERROR.code() : ErrorCode.MALFORMED_REQUEST.code();
             };
             try {
+                // Spring Security's header writers never see these requests: the same protections, by hand.
+                response.setHeader("Content-Security-Policy", BrowserHeaders.CONTENT_SECURITY_POLICY);
+                response.setHeader("X-Content-Type-Options", "nosniff");
+                response.setHeader("X-Frame-Options", "DENY");
+                response.setHeader("Referrer-Policy", BrowserHeaders.REFERRER_POLICY);
+                response.setHeader("Permissions-Policy", BrowserHeaders.PERMISSIONS_POLICY);
                 response.setContentType("application/json");
                 response.setCharacterEncoding("UTF-8");
                 Writer writer = response.getReporter();

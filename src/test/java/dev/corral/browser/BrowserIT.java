@@ -53,6 +53,8 @@ class BrowserIT extends IntegrationTest {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
                 "--disable-quic", "--window-size=1280,900", "--user-data-dir=" + profile);
+        // The console, to find Content-Security-Policy violations (Chromium reports each one there).
+        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
@@ -170,6 +172,50 @@ class BrowserIT extends IntegrationTest {
         }
     }
 
+    @Test
+    void theUiRunsUnderItsContentSecurityPolicyAndCountsCharacters() throws Exception {
+        String csp = anonymous().get("/").header("Content-Security-Policy");
+        assertThat(csp).contains("script-src 'self'").contains("style-src 'self'").doesNotContain("unsafe-inline");
+        driver.manage().deleteAllCookies();
+        try {
+            driver.get(baseUrl() + "/login");
+            type(named("input", "Username"), ADMIN);
+            type(named("input", "Password"), ADMIN_PASSWORD);
+            named("button", "Sign in").click();
+            WebElement message = named("textarea", "Message");
+            new Select(named("select", "Model")).selectByValue("llama3.2:latest");
+
+            WebElement counter = driver.findElement(By.id("composer-count"));
+            assertThat(counter.getAttribute("aria-live")).isEqualTo("polite");
+            type(message, "Hello counter");
+            waitUntil("the counter shows 13 / 4000", () -> counter.getText().equals("13 / 4000"));
+            assertThat(named("button", "Send").isEnabled()).isTrue();
+            script("const t = document.getElementById('composer-input'); t.value = 'x'.repeat(4001);"
+                    + " t.dispatchEvent(new Event('input', {bubbles: true}));");
+            waitUntil("the counter is over the limit", () -> counter.getText().startsWith("4001 / 4000")
+                    && counter.getAttribute("class").contains("over"));
+            assertThat(named("button", "Send").isEnabled()).isFalse();
+            type(message, "**Markdown** with `code`:\n```java\nint x = 1;\n```");
+            OLLAMA.setReply("A *styled* answer with code:\n\n```java\nint answer = 42;\n```\n");
+            named("button", "Send").click();
+            waitUntil("the answer is complete", () -> !driver.findElements(By.cssSelector("article.message.assistant"))
+                    .isEmpty() && "complete".equals(lastAnswer().getAttribute("data-status")));
+
+            driver.get(baseUrl() + "/admin");
+            named("h2", "Metrics");
+            waitUntil("the metrics chart is drawn", () -> !driver.findElements(
+                    By.cssSelector(".metrics figure svg[role=img]")).isEmpty());
+
+            List<String> violations = driver.manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER)
+                    .getAll().stream().map(org.openqa.selenium.logging.LogEntry::getMessage)
+                    .filter(m -> m.contains("Content Security Policy") || m.contains("Content-Security-Policy"))
+                    .toList();
+            assertThat(violations).as("CSP violations in the browser console").isEmpty();
+        } finally {
+            driver.manage().deleteAllCookies();
+        }
+    }
+
     private static List<WebElement> messages() {
         return driver.findElements(By.cssSelector("article.message"));
     }
@@ -219,7 +265,6 @@ class BrowserIT extends IntegrationTest {
         });
     }
 
-    @SuppressWarnings("unused")
     private static Object script(String js) {
         return ((JavascriptExecutor) driver).executeScript(js);
     }
