@@ -25,8 +25,8 @@ public final class BrowserHeaders {
 
     /** Powerful browser features Corral never uses, denied to it and to anything it might embed. */
     public static final String PERMISSIONS_POLICY = String.join(", ",
-            "camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()", "serial=()", "bluetooth=()",
-            "magnetometer=()", "gyroscope=()", "accelerometer=()", "display-capture=()", "interest-cohort=()");
+            "camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()", "serial=()", "hid=()",
+            "magnetometer=()", "gyroscope=()", "accelerometer=()", "display-capture=()");
 
     public static final String REFERRER_POLICY = "no-referrer";
 

@@ -208,9 +208,10 @@ class BrowserIT extends IntegrationTest {
 
             List<String> violations = driver.manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER)
                     .getAll().stream().map(org.openqa.selenium.logging.LogEntry::getMessage)
-                    .filter(m -> m.contains("Content Security Policy") || m.contains("Content-Security-Policy"))
+                    .filter(m -> m.contains("Content Security Policy") || m.contains("Content-Security-Policy")
+                            || m.contains("Permissions-Policy"))
                     .toList();
-            assertThat(violations).as("CSP violations in the browser console").isEmpty();
+            assertThat(violations).as("CSP violations or policy header errors in the browser console").isEmpty();
         } finally {
             driver.manage().deleteAllCookies();
         }

@@ -121,6 +121,8 @@ class RequestLimitsIT extends IntegrationTest {
                 assertThat(r.status()).as("id of " + length).isIn(400, 404);
                 assertThat(r.errorCode()).isIn("not_found", "malformed_request");
             }
+            ApiClient.Response adminPatch = admin().patch("/api/admin/users/" + id, Map.of("enabled", false));
+            assertThat(adminPatch.status()).as("admin PATCH, id of " + length).isIn(400, 404);
         }
         ApiClient.Response limit = user.get("/api/conversations?limit=100000");
         assertThat(limit.body().path("error").path("fields").has("limit")).isTrue();
