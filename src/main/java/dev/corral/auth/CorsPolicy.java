@@ -4,8 +4,17 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
+import java.io.IOException;
+
+import org.springframework.http.server.ServerHttpResponse;
+import org.springframework.http.server.ServletServerHttpResponse;
 import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.DefaultCorsProcessor;
 import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
+import org.springframework.web.filter.CorsFilter;
+
+import dev.corral.web.ErrorCode;
+import dev.corral.web.ErrorResponses;
 
 /**
  * CORS_ORIGINS as Spring Security's CORS configuration for /api/**. Cross-origin calls carry the user's cookies, so
@@ -14,6 +23,26 @@ import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
 final class CorsPolicy {
 
     private CorsPolicy() {
+    }
+
+    /**
+     * Spring's CORS filter for the security chain, answering a refused origin with the API's JSON error (403
+     * forbidden) instead of Spring's plain-text "Invalid CORS request".
+     */
+    static CorsFilter filter(List<String> origins, ErrorResponses errors) {
+        CorsFilter filter = new CorsFilter(of(origins));
+        filter.setCorsProcessor(new DefaultCorsProcessor() {
+            @Override
+            protected void rejectRequest(ServerHttpResponse response) throws IOException {
+                if (response instanceof ServletServerHttpResponse servlet) {
+                    errors.write(servlet.getServletResponse(), ErrorCode.FORBIDDEN,
+                            "This origin may not call Corral's API (see CORS_ORIGINS).");
+                } else {
+                    super.rejectRequest(response);
+                }
+            }
+        });
+        return filter;
     }
 
     static UrlBasedCorsConfigurationSource of(List<String> origins) {

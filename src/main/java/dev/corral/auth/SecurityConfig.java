@@ -15,6 +15,7 @@ import org.springframework.security.web.authentication.AnonymousAuthenticationFi
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
 import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CsrfException;
+import org.springframework.security.web.csrf.CsrfFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 
 import dev.corral.config.CorralProperties;
@@ -60,11 +61,11 @@ class SecurityConfig {
                 .permissionsPolicyHeader(permissions -> permissions.policy(BrowserHeaders.PERMISSIONS_POLICY))
                 .httpStrictTransportSecurity(hsts -> hsts
                         .maxAgeInSeconds(BrowserHeaders.HSTS_MAX_AGE_SECONDS).includeSubDomains(true)));
-        // CORS is off unless CORS_ORIGINS lists origins (checked, fail-fast, by CorsPolicy).
-        if (properties.corsOrigins().stream().allMatch(String::isBlank)) {
-            http.cors(AbstractHttpConfigurer::disable);
-        } else {
-            http.cors(cors -> cors.configurationSource(CorsPolicy.of(properties.corsOrigins())));
+        // CORS is off unless CORS_ORIGINS lists origins (checked, fail-fast, by CorsPolicy). Spring's CorsFilter
+        // goes where Spring Security's cors() would put it (before the CSRF check), with a JSON rejection.
+        http.cors(AbstractHttpConfigurer::disable);
+        if (!properties.corsOrigins().stream().allMatch(String::isBlank)) {
+            http.addFilterBefore(CorsPolicy.filter(properties.corsOrigins(), errors), CsrfFilter.class);
         }
         http
                 .authorizeHttpRequests(auth -> auth

@@ -62,6 +62,8 @@ class CorsIT extends IntegrationTest {
             ApiClient fromElsewhere = corral.admin().withHeader("Origin", FOREIGN);
             ApiClient.Response refused = fromElsewhere.post("/api/conversations", Map.of("model", "llama3.2:latest"));
             assertThat(refused.status()).isEqualTo(403);
+            assertThat(refused.errorCode()).isEqualTo("forbidden");
+            assertThat(refused.header("X-Content-Type-Options")).isEqualTo("nosniff");
             assertThat(refused.header("Access-Control-Allow-Origin")).isNull();
             assertThat(corral.admin().get("/api/conversations").body().path("items")).isEmpty();
         }
