@@ -16,6 +16,7 @@ import org.springframework.security.web.context.HttpSessionSecurityContextReposi
 import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CsrfException;
 
+import dev.corral.ratelimit.RateLimitConfig;
 import dev.corral.user.UserService;
 import dev.corral.web.ErrorCode;
 import dev.corral.web.ErrorResponses;
@@ -44,7 +45,8 @@ class SecurityConfig {
     @Bean
     SecurityFilterChain securityFilterChain(HttpSecurity http, ErrorResponses errors, UserService users,
                                             SecurityContextRepository contexts,
-                                            MetricsAccess metricsAccess) throws Exception {
+                                            MetricsAccess metricsAccess,
+                                            RateLimitConfig rateLimits) throws Exception {
         http
                 .authorizeHttpRequests(auth -> auth
                         .requestMatchers(HttpMethod.GET, "/api/setup", "/api/auth/csrf").permitAll()
@@ -78,7 +80,9 @@ class SecurityConfig {
                 .httpBasic(AbstractHttpConfigurer::disable)
                 .logout(AbstractHttpConfigurer::disable)
                 .requestCache(AbstractHttpConfigurer::disable)
-                .addFilterBefore(new ActiveAccountFilter(users), AnonymousAuthenticationFilter.class);
+                .addFilterBefore(new ActiveAccountFilter(users), AnonymousAuthenticationFilter.class)
+                // Per-user limits once the account is known (ActiveAccountFilter names it), before any authorization.
+                .addFilterAfter(rateLimits.signedInFilter(), ActiveAccountFilter.class);
         return http.build();
     }
 }
