@@ -419,3 +419,13 @@ export function setUserEnabled(id: string, enabled: boolean): Promise<User> {
 export function getMetricsSummary(signal?: AbortSignal): Promise<import('./types').MetricsSummary> {
   return request('GET', '/metrics/summary', { signal });
 }
+
+// ---------------------------------------------------------------- rate limits (admin)
+
+/** Multiplies a user's chat and API rate limits by `multiplier` (1-100; 1 resets to the configured limits). */
+export function setUserRateLimitMultiplier(
+  id: string,
+  multiplier: number,
+): Promise<User & import('./types').UserRateLimit> {
+  return request('PATCH', `/api/admin/users/${enc(id)}`, { body: { rateLimitMultiplier: multiplier } });
+}

@@ -171,3 +171,8 @@ export interface MetricsSummary {
   /** 60 minutes, oldest first; the last one is the current (partial) minute. */
   lastHour: MetricsMinute[];
 }
+
+/** An admin's raise of one user's rate limits (null: the configured limits). Part of every User. */
+export interface UserRateLimit {
+  rateLimitMultiplier: number | null;
+}

@@ -104,9 +104,7 @@ public class RateLimiter {
         if (tracked == null) {
             if (buckets.size() >= maxTracked) {
                 sweepWhenFull(now);
-                if (buckets.size() >= maxTracked) {
-                    key = new Key(endpointClass, OVERFLOW, capacity);
-                }
+                key = new Key(endpointClass, OVERFLOW, capacity);
             }
             tracked = buckets.computeIfAbsent(key, k -> new Tracked(newBucket(k.capacity()), now));
         }
@@ -133,10 +131,11 @@ public class RateLimiter {
     }
 
     private void sweepWhenFull(long now) {
-        // At most one sweep a second from the request path, so that a full map does not make every check a scan.
+        // Off the request path (a scan of the full map takes ~0.1 s) and at most every 10 s, so that a spray of
+        // addresses neither stalls a request nor keeps a core busy; meanwhile new clients share the overflow bucket.
         long last = lastFullSweep.get();
-        if (now - last > TimeUnit.SECONDS.toNanos(1) && lastFullSweep.compareAndSet(last, now)) {
-            evictIdle();
+        if (now - last > TimeUnit.SECONDS.toNanos(10) && lastFullSweep.compareAndSet(last, now)) {
+            Thread.ofVirtual().name("rate-limit-sweep").start(this::evictIdle);
         }
     }
 
