@@ -84,6 +84,12 @@ public final class TrustedProxies {
         if (!isTrusted(peer)) {
             return peer;
         }
+        String resolved = request.getRemoteAddr();
+        if (resolved != null && !resolved.equals(peer)) {
+            // FORWARD_HEADERS_STRATEGY=native: Tomcat already took the client from X-Forwarded-For and removed the
+            // entries it used, so what is left of the header is only what the client sent.
+            return resolved;
+        }
         String client = peer;
         var headers = request.getHeaders("X-Forwarded-For");
         List<String> hops = new ArrayList<>();

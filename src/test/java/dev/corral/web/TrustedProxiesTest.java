@@ -23,6 +23,14 @@ class TrustedProxiesTest {
         proxied.addHeader("X-Forwarded-For", "1.2.3.4, 198.51.100.7, 10.0.0.9");
         assertThat(proxies.clientAddress(proxied)).isEqualTo("198.51.100.7");
 
+        // Tomcat's RemoteIpValve (FORWARD_HEADERS_STRATEGY=native) already resolved the client and left only the
+        // client's own, forgeable entries in the header: its answer stands.
+        var resolvedByTomcat = new org.springframework.mock.web.MockHttpServletRequest();
+        resolvedByTomcat.setAttribute(PeerAddress.ATTRIBUTE, "10.0.0.5");
+        resolvedByTomcat.setRemoteAddr("198.51.100.7");
+        resolvedByTomcat.addHeader("X-Forwarded-For", "1.2.3.4");
+        assertThat(proxies.clientAddress(resolvedByTomcat)).isEqualTo("198.51.100.7");
+
         var noHeader = new org.springframework.mock.web.MockHttpServletRequest();
         noHeader.setRemoteAddr("10.0.0.5");
         assertThat(proxies.clientAddress(noHeader)).isEqualTo("10.0.0.5");
