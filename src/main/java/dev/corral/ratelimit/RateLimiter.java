@@ -22,8 +22,8 @@ import dev.corral.config.CorralProperties;
 
 /**
  * In-memory Bucket4j token buckets, one per (endpoint class, client) where a client is an IP address or a signed-in
- * principal. Each bucket holds a minute's worth of requests and refills continuously, so a bucket idle for a
- * minute is full again and can be dropped without changing any answer: {@link #evictIdle()} does that every minute,
+ * principal. Each bucket holds a minute's worth of requests and is refilled whole every minute, so a bucket idle
+ * for a minute is full again and can be dropped without changing any answer: {@link #evictIdle()} does that every minute,
  * which keeps memory proportional to the clients of the last minute. Against a spray of addresses the map is also
  * bounded: past {@code maxTrackedClients}, new clients share one overflow bucket per class (they are limited
  * together rather than not at all, and known clients keep their own).
@@ -141,7 +141,10 @@ public class RateLimiter {
 
     private static Bucket newBucket(long capacity) {
         return Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(capacity).refillGreedy(capacity, Duration.ofMinutes(1)).build())
+                // The whole allowance comes back at the end of each minute (counted from the bucket's creation): a
+                // fixed window, which is what RateLimit-Reset describes and what a client can predict.
+                .addLimit(Bandwidth.builder().capacity(capacity).refillIntervally(capacity, Duration.ofMinutes(1))
+                        .build())
                 .build();
     }
 

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Rate limits and the sign-in lock-out on a Corral of their own with small limits: sign-in 3/min, chat 2/min,
- * health 5/min, a 4 s base lock-out. 127.0.0.2 is the trusted proxy; every test signs in "through" it with client
+ * health 5/min, an 8 s base lock-out. 127.0.0.2 is the trusted proxy; every test signs in "through" it with client
  * addresses of its own (X-Forwarded-For), so that tests do not share the per-IP sign-in budget.
  */
 class RateLimitIT {
@@ -48,7 +48,7 @@ class RateLimitIT {
                 "--corral.rate-limit.chat-per-minute=2",
                 "--corral.rate-limit.api-per-minute=1000",
                 "--corral.rate-limit.health-per-minute=5",
-                "--corral.sign-in-lockout.base=4s");
+                "--corral.sign-in-lockout.base=8s");
     }
 
     @AfterAll
@@ -269,7 +269,7 @@ class RateLimitIT {
         String appLog = Files.readString(logDir.resolve("app.log"));
         assertThat(appLog).contains("sign_in_lockout").contains(name).doesNotContain("wrong-password-4");
 
-        // The lock expires (4 s): then the right password works and the count starts again.
+        // The lock expires (8 s): then the right password works and the count starts again.
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         int status;
         do {
