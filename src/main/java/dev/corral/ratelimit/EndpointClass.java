@@ -20,10 +20,11 @@ public enum EndpointClass {
 
     /** The class of a request, or null for what is not limited (the UI and its static assets). */
     public static EndpointClass of(HttpServletRequest request) {
-        String path = request.getRequestURI();
-        String context = request.getContextPath();
-        if (!context.isEmpty() && path.startsWith(context)) {
-            path = path.substring(context.length());
+        // The container's decoded, normalized path without ;parameters (what Spring MVC routes on), so that
+        // "/api/auth/login;x" cannot pass for another class.
+        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        if (path.isEmpty()) {
+            path = request.getRequestURI().substring(request.getContextPath().length());
         }
         boolean post = "POST".equals(request.getMethod());
         if (path.startsWith("/api/")) {

@@ -133,6 +133,9 @@ class RateLimitIT {
         // Even the right password: the limit comes before any credential is looked at.
         assertRateLimited(limited, "3");
         assertThat(guesser.post("/api/setup", Map.of("username", "x", "password", "y")).status()).isEqualTo(429);
+        // A path parameter does not make the request another class.
+        assertThat(guesser.post("/api/auth/login;x=1", Map.of("username", "x", "password", "y")).status())
+                .isEqualTo(429);
 
         // Another client behind the same trusted proxy has its own budget.
         ApiClient other = viaProxy("203.0.113.11");
