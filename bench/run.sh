@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Streaming-relay benchmark: builds Corral (jar + test classes), compiles bench/src and runs
+# Streaming-relay benchmark (or, with `ratelimit` first, the rate-limit check benchmark): builds Corral (jar + test classes), compiles bench/src and runs
 # dev.corral.bench.RelayBenchmark. Arguments go to the benchmark (see bench/README.md), e.g.
 #   bench/run.sh --levels 1,100,1000 --token-delay-ms 20 --tokens 100
 # Environment: BENCH_SKIP_BUILD=1 (reuse target/), BENCH_MAVEN_ARGS (extra Maven arguments, e.g. "-o -Dskip.web=true"),
@@ -33,6 +33,14 @@ fi
 cp="target/classes:target/test-classes:$(cat "$out/classpath.txt")"
 rm -rf "$out/classes"
 "$JAVA_HOME/bin/javac" -nowarn -d "$out/classes" -cp "$cp" $(find bench/src -name '*.java')
+
+# `bench/run.sh ratelimit [--checks N]`: the cost of one rate-limit check (dev.corral.bench.RateLimitBenchmark).
+if [ "${1:-}" = ratelimit ]; then
+  shift
+  # shellcheck disable=SC2086
+  exec "$JAVA_HOME/bin/java" ${BENCH_JVM_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC} -cp "$out/classes:$cp" \
+    dev.corral.bench.RateLimitBenchmark "$@"
+fi
 
 # The load generator and the in-process stand-in Ollama: a fixed heap so it does not grow (and pause) mid-run.
 # shellcheck disable=SC2086

@@ -425,3 +425,13 @@ export function getMetricsSummary(signal?: AbortSignal): Promise<import('./types
 export function getUiConfig(): Promise<import('./types').UiConfig> {
   return request('GET', '/api/config');
 }
+
+// ---------------------------------------------------------------- rate limits (admin)
+
+/** Multiplies a user's chat and API rate limits by `multiplier` (1-100; 1 resets to the configured limits). */
+export function setUserRateLimitMultiplier(
+  id: string,
+  multiplier: number,
+): Promise<User & import('./types').UserRateLimit> {
+  return request('PATCH', `/api/admin/users/${enc(id)}`, { body: { rateLimitMultiplier: multiplier } });
+}

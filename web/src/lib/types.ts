@@ -176,3 +176,8 @@ export interface MetricsSummary {
 export interface UiConfig {
   maxMessageChars: number;
 }
+
+/** An admin's raise of one user's rate limits (null: the configured limits). Part of every User. */
+export interface UserRateLimit {
+  rateLimitMultiplier: number | null;
+}

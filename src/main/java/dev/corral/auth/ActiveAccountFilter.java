@@ -15,6 +15,7 @@ import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
+import dev.corral.ratelimit.RateLimitPrincipal;
 import dev.corral.user.User;
 import dev.corral.user.UserService;
 import dev.corral.web.RequestLogContext;
@@ -47,6 +48,7 @@ class ActiveAccountFilter extends OncePerRequestFilter {
                 }
             } else {
                 RequestLogContext.signedIn(request, signedIn.id());
+                RateLimitPrincipal.set(request, signedIn.id(), current.get().rateLimitMultiplier());
                 if (current.get().role() != signedIn.role()) {
                     SignedInUser refreshed = new SignedInUser(current.get());
                     refreshed.eraseCredentials();

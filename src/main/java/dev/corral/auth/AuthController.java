@@ -1,5 +1,7 @@
 package dev.corral.auth;
 
+import java.util.Optional;
+
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
@@ -21,6 +23,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.corral.user.SignInFailures;
 import dev.corral.user.User;
 import dev.corral.user.UserService;
 import dev.corral.web.ApiException;
@@ -42,11 +45,14 @@ class AuthController {
     private final AuthenticationManager authenticationManager;
     private final SecurityContextRepository contexts;
     private final UserService users;
+    private final SignInLockout lockout;
 
-    AuthController(AuthenticationManager authenticationManager, SecurityContextRepository contexts, UserService users) {
+    AuthController(AuthenticationManager authenticationManager, SecurityContextRepository contexts, UserService users,
+                   SignInLockout lockout) {
         this.authenticationManager = authenticationManager;
         this.contexts = contexts;
         this.users = users;
+        this.lockout = lockout;
     }
 
     /**
@@ -65,14 +71,24 @@ class AuthController {
                 || credentials.username().length() > 64 || credentials.password().length() > UserService.MAX_PASSWORD_LENGTH) {
             throw invalidCredentials();
         }
+        Optional<SignInFailures> failures = lockout.state(credentials.username());
+        boolean locked = lockout.isLocked(failures);
         Authentication authentication;
         try {
+            // Checked even when locked, so that a locked account takes as long to refuse as a wrong password.
             authentication = authenticationManager.authenticate(
                     UsernamePasswordAuthenticationToken.unauthenticated(credentials.username(), credentials.password()));
         } catch (AuthenticationException e) {
-            // One answer for an unknown user, a wrong password and a disabled account.
+            if (!locked) {
+                lockout.failed(credentials.username(), failures);
+            }
+            // One answer for an unknown user, a wrong password, a disabled and a locked account.
             throw invalidCredentials();
         }
+        if (locked) {
+            throw invalidCredentials();
+        }
+        lockout.succeeded(failures);
         signIn(authentication, request, response);
         String userId = ((SignedInUser) authentication.getPrincipal()).id();
         RequestLogContext.signedIn(request, userId);

@@ -19,6 +19,7 @@ import org.springframework.security.web.csrf.CsrfFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 
 import dev.corral.config.CorralProperties;
+import dev.corral.ratelimit.RateLimitConfig;
 import dev.corral.user.UserService;
 import dev.corral.web.BrowserHeaders;
 import dev.corral.web.ErrorCode;
@@ -48,8 +49,8 @@ class SecurityConfig {
     @Bean
     SecurityFilterChain securityFilterChain(HttpSecurity http, ErrorResponses errors, UserService users,
                                             SecurityContextRepository contexts,
-                                            MetricsAccess metricsAccess, CorralProperties properties)
-            throws Exception {
+                                            MetricsAccess metricsAccess, CorralProperties properties,
+                                            RateLimitConfig rateLimits) throws Exception {
         // Browser protections on every response that passes through here (HTML, JSON, event streams and the /error
         // dispatch). HSTS is written only on secure requests (HTTPS, or X-Forwarded-Proto from a trusted proxy with
         // FORWARD_HEADERS_STRATEGY=native): over plain HTTP it would be ignored or pin a broken setup.
@@ -100,7 +101,9 @@ class SecurityConfig {
                 .httpBasic(AbstractHttpConfigurer::disable)
                 .logout(AbstractHttpConfigurer::disable)
                 .requestCache(AbstractHttpConfigurer::disable)
-                .addFilterBefore(new ActiveAccountFilter(users), AnonymousAuthenticationFilter.class);
+                .addFilterBefore(new ActiveAccountFilter(users), AnonymousAuthenticationFilter.class)
+                // Per-user limits once the account is known (ActiveAccountFilter names it), before any authorization.
+                .addFilterAfter(rateLimits.signedInFilter(), ActiveAccountFilter.class);
         return http.build();
     }
 }

@@ -28,7 +28,9 @@ public record CorralProperties(
         /* Exact origins (scheme://host[:port]) allowed to call /api/** cross-origin with credentials; empty: CORS off. */
         @DefaultValue("") List<String> corsOrigins,
         /* Largest request body accepted (413 payload_too_large beyond), declared or chunked. */
-        @DefaultValue("1MB") DataSize maxRequestBody) {
+        @DefaultValue("1MB") DataSize maxRequestBody,
+        @DefaultValue RateLimit rateLimit,
+        @DefaultValue SignInLockout signInLockout) {
 
     /** First admin account, created only when the database has no user yet. */
     public record Admin(@DefaultValue("") String username, @DefaultValue("") String password) {
@@ -71,5 +73,28 @@ public record CorralProperties(
      * token access off, leaving admin sessions only.
      */
     public record Metrics(@DefaultValue("") String token) {
+    }
+
+    /**
+     * Token buckets per client IP (anonymous requests, sign-in, health) and per signed-in user (other API calls and
+     * chat), in requests per minute by endpoint class; {@code maxTrackedClients} bounds the buckets kept in memory.
+     */
+    public record RateLimit(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("5") int signInPerMinute,
+            @DefaultValue("20") int chatPerMinute,
+            @DefaultValue("100") int apiPerMinute,
+            @DefaultValue("300") int healthPerMinute,
+            @DefaultValue("100000") int maxTrackedClients) {
+    }
+
+    /**
+     * After {@code threshold} consecutive failed sign-ins an account is locked for {@code base}, doubling with each
+     * further failure up to {@code max}; a successful sign-in resets it.
+     */
+    public record SignInLockout(
+            @DefaultValue("5") int threshold,
+            @DefaultValue("1m") Duration base,
+            @DefaultValue("1h") Duration max) {
     }
 }

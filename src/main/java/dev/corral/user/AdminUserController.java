@@ -2,9 +2,6 @@ package dev.corral.user;
 
 import java.util.List;
 
-import jakarta.validation.Valid;
-import jakarta.validation.constraints.NotNull;
-
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -14,6 +11,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+
+import dev.corral.web.ApiException;
 
 /** Account administration; the security configuration limits /api/admin/** to admins. */
 @RestController
@@ -26,7 +25,8 @@ class AdminUserController {
     record CreateUser(String username, String password, Role role) {
     }
 
-    record UpdateUser(@NotNull Boolean enabled) {
+    /** Either or both; {@code rateLimitMultiplier} 1 resets the user's rate limits to the configured ones. */
+    record UpdateUser(Boolean enabled, Integer rateLimitMultiplier) {
     }
 
     private final UserService users;
@@ -47,7 +47,22 @@ class AdminUserController {
     }
 
     @PatchMapping("/{id}")
-    User update(@PathVariable String id, @Valid @RequestBody UpdateUser request) {
-        return users.setEnabled(id, request.enabled());
+    User update(@PathVariable String id, @RequestBody UpdateUser request) {
+        if (request.enabled() == null && request.rateLimitMultiplier() == null) {
+            throw ApiException.invalid("enabled", "must not be null (or give rateLimitMultiplier)");
+        }
+        Integer multiplier = request.rateLimitMultiplier();
+        if (multiplier != null && (multiplier < 1 || multiplier > UserService.MAX_RATE_LIMIT_MULTIPLIER)) {
+            // Checked before anything changes.
+            throw ApiException.invalid("rateLimitMultiplier", "must be 1-" + UserService.MAX_RATE_LIMIT_MULTIPLIER);
+        }
+        User user = null;
+        if (request.rateLimitMultiplier() != null) {
+            user = users.setRateLimitMultiplier(id, request.rateLimitMultiplier());
+        }
+        if (request.enabled() != null) {
+            user = users.setEnabled(id, request.enabled());
+        }
+        return user;
     }
 }

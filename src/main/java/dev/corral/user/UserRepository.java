@@ -15,7 +15,8 @@ class UserRepository {
     private static final RowMapper<User> ROW = (rs, i) -> new User(
             rs.getString("id"), rs.getString("username"), rs.getString("password_hash"),
             Role.valueOf(rs.getString("role")), rs.getBoolean("enabled"),
-            Instant.ofEpochMilli(rs.getLong("created_at")));
+            Instant.ofEpochMilli(rs.getLong("created_at")), rs.getObject("rate_limit_multiplier") == null ? null
+                    : rs.getInt("rate_limit_multiplier"));
 
     private final JdbcClient jdbc;
 
@@ -66,5 +67,33 @@ class UserRepository {
     boolean setEnabled(String id, boolean enabled) {
         return jdbc.sql("UPDATE users SET enabled = ?, updated_at = ? WHERE id = ?")
                 .params(enabled, System.currentTimeMillis(), id).update() == 1;
+    }
+
+    boolean setRateLimitMultiplier(String id, Integer multiplier) {
+        return jdbc.sql("UPDATE users SET rate_limit_multiplier = ?, updated_at = ? WHERE id = ?")
+                .params(multiplier, System.currentTimeMillis(), id).update() == 1;
+    }
+
+    Optional<SignInFailures> findSignInFailures(String username) {
+        return jdbc.sql("SELECT id, failed_sign_ins, locked_until FROM users WHERE username_key = ?")
+                .param(key(username))
+                .query((rs, i) -> new SignInFailures(rs.getString("id"), rs.getInt("failed_sign_ins"),
+                        rs.getObject("locked_until") == null ? null : Instant.ofEpochMilli(rs.getLong("locked_until"))))
+                .optional();
+    }
+
+    /** Counts one more failure in the database itself, so that concurrent failures are all counted. */
+    int incrementSignInFailures(String id) {
+        jdbc.sql("UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE id = ?").param(id).update();
+        return jdbc.sql("SELECT failed_sign_ins FROM users WHERE id = ?").param(id).query(Integer.class).single();
+    }
+
+    void lockUntil(String id, Instant until) {
+        jdbc.sql("UPDATE users SET locked_until = ? WHERE id = ?").params(until.toEpochMilli(), id).update();
+    }
+
+    void clearSignInFailures(String id) {
+        jdbc.sql("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = ? AND failed_sign_ins <> 0")
+                .param(id).update();
     }
 }

@@ -19,6 +19,7 @@ public class UserService {
 
     public static final int MIN_PASSWORD_LENGTH = 12;
     public static final int MAX_PASSWORD_LENGTH = 128;
+    public static final int MAX_RATE_LIMIT_MULTIPLIER = 100;
     private static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9._-]{3,32}");
 
     private final UserRepository users;
@@ -78,6 +79,35 @@ public class UserService {
         }
         users.setEnabled(id, enabled);
         return users.findById(id).orElseThrow(ApiException::notFound);
+    }
+
+    /** Raises (2-100) or resets (null or 1) a user's rate limits. */
+    @Transactional
+    public User setRateLimitMultiplier(String id, Integer multiplier) {
+        if (multiplier != null && (multiplier < 1 || multiplier > MAX_RATE_LIMIT_MULTIPLIER)) {
+            throw ApiException.invalid("rateLimitMultiplier", "must be 1-" + MAX_RATE_LIMIT_MULTIPLIER);
+        }
+        if (!users.setRateLimitMultiplier(id, multiplier == null || multiplier == 1 ? null : multiplier)) {
+            throw ApiException.notFound();
+        }
+        return users.findById(id).orElseThrow(ApiException::notFound);
+    }
+
+    public Optional<SignInFailures> signInFailures(String username) {
+        return users.findSignInFailures(username);
+    }
+
+    /** Counts a failed sign-in; returns the number of consecutive failures. */
+    public int recordFailedSignIn(String userId) {
+        return users.incrementSignInFailures(userId);
+    }
+
+    public void lockSignIn(String userId, Instant until) {
+        users.lockUntil(userId, until);
+    }
+
+    public void clearFailedSignIns(String userId) {
+        users.clearSignInFailures(userId);
     }
 
     private static void validateUsername(String username) {

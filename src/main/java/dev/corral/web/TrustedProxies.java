@@ -74,6 +74,42 @@ public final class TrustedProxies {
         return isTrusted(PeerAddress.of(request));
     }
 
+    /**
+     * The client's IP address: the connection peer unless that is a trusted proxy, then the right-most address of
+     * X-Forwarded-For that is not itself a trusted proxy (entries left of it are whatever the client chose to send).
+     * When every forwarded address is trusted, the left-most one.
+     */
+    public String clientAddress(HttpServletRequest request) {
+        String peer = PeerAddress.of(request);
+        if (!isTrusted(peer)) {
+            return peer;
+        }
+        String resolved = request.getRemoteAddr();
+        if (resolved != null && !resolved.equals(peer)) {
+            // FORWARD_HEADERS_STRATEGY=native: Tomcat already took the client from X-Forwarded-For and removed the
+            // entries it used, so what is left of the header is only what the client sent.
+            return resolved;
+        }
+        String client = peer;
+        var headers = request.getHeaders("X-Forwarded-For");
+        List<String> hops = new ArrayList<>();
+        while (headers != null && headers.hasMoreElements()) {
+            for (String hop : headers.nextElement().split(",")) {
+                if (!hop.isBlank()) {
+                    hops.add(hop.strip());
+                }
+            }
+        }
+        for (int i = hops.size() - 1; i >= 0; i--) {
+            // Bounded: the address becomes a map key and may be logged.
+            client = hops.get(i).length() > 64 ? hops.get(i).substring(0, 64) : hops.get(i);
+            if (!isTrusted(client)) {
+                break;
+            }
+        }
+        return client;
+    }
+
     private static Range parse(String entry) {
         int slash = entry.indexOf('/');
         String address = slash < 0 ? entry : entry.substring(0, slash);

@@ -217,6 +217,33 @@ class BrowserIT extends IntegrationTest {
         }
     }
 
+    @Test
+    void anAdminRaisesAUsersRateLimitOnTheAdminPage() throws Exception {
+        String username = "b" + UUID.randomUUID().toString().substring(0, 8);
+        ApiClient.Response created = admin().post("/api/admin/users", Map.of("username", username, "password", PASSWORD));
+        assertThat(created.status()).isEqualTo(201);
+        String id = created.body().path("id").asString();
+        driver.manage().deleteAllCookies();
+        try {
+            driver.get(baseUrl() + "/login");
+            type(named("input", "Username"), ADMIN);
+            type(named("input", "Password"), ADMIN_PASSWORD);
+            named("button", "Sign in").click();
+            waitUntil("signed in", () -> !driver.findElements(By.cssSelector("textarea")).isEmpty());
+            driver.get(baseUrl() + "/admin");
+            named("h2", "Rate limits");
+            WebElement multiplier = named("input", "Rate limit multiplier of " + username);
+            multiplier.clear();
+            multiplier.sendKeys("5");
+            multiplier.findElement(By.xpath("ancestor::tr")).findElement(By.tagName("button")).click();
+            waitUntil("the multiplier is stored", () -> admin().get("/api/admin/users").body().path("items")
+                    .valueStream().anyMatch(u -> u.path("id").asString().equals(id)
+                            && u.path("rateLimitMultiplier").asInt() == 5));
+        } finally {
+            driver.manage().deleteAllCookies();
+        }
+    }
+
     private static List<WebElement> messages() {
         return driver.findElements(By.cssSelector("article.message"));
     }

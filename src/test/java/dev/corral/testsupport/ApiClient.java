@@ -52,9 +52,18 @@ public final class ApiClient {
     private final Map<String, String> extraHeaders = new java.util.LinkedHashMap<>();
 
     public ApiClient(String baseUrl) {
+        this(baseUrl, null);
+    }
+
+    /** A client whose connections come from {@code localAddress} (e.g. 127.0.0.2, to play a proxy or a stranger). */
+    public ApiClient(String baseUrl, java.net.InetAddress localAddress) {
         this.base = URI.create(baseUrl);
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(cookies)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(cookies)
+                .connectTimeout(Duration.ofSeconds(5));
+        if (localAddress != null) {
+            builder.localAddress(localAddress);
+        }
+        this.http = builder.build();
     }
 
     /** Sends this header on every request from now on (e.g. what a reverse proxy would add). */

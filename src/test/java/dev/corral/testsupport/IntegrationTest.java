@@ -41,7 +41,17 @@ public abstract class IntegrationTest {
         registry.add("corral.ollama.busy-backoff", () -> "50ms");
         registry.add("corral.admin.username", () -> ADMIN);
         registry.add("corral.admin.password", () -> ADMIN_PASSWORD);
+        // The shared Corral serves many tests signing in from 127.0.0.1 quickly: limits far above what they need
+        // (RateLimitIT checks the limits on a Corral of its own).
+        GENEROUS_RATE_LIMITS.forEach((name, value) -> registry.add(name, () -> value));
     }
+
+    /** Rate limits no test suite reaches, for Corrals that are not about rate limits. */
+    public static final Map<String, String> GENEROUS_RATE_LIMITS = Map.of(
+            "corral.rate-limit.sign-in-per-minute", "100000",
+            "corral.rate-limit.chat-per-minute", "100000",
+            "corral.rate-limit.api-per-minute", "1000000",
+            "corral.rate-limit.health-per-minute", "1000000");
 
     @BeforeEach
     void resetOllama() {

@@ -36,6 +36,12 @@ public final class SeparateCorral implements AutoCloseable {
                 "--corral.admin.username=" + IntegrationTest.ADMIN,
                 "--corral.admin.password=" + IntegrationTest.ADMIN_PASSWORD));
         args.addAll(List.of(settings));
+        // Generous rate limits unless the test sets its own (a repeated argument would become "a,b").
+        IntegrationTest.GENEROUS_RATE_LIMITS.forEach((name, value) -> {
+            if (args.stream().noneMatch(arg -> arg.startsWith("--" + name + "="))) {
+                args.add("--" + name + "=" + value);
+            }
+        });
         return new SeparateCorral(new SpringApplicationBuilder(CorralApplication.class).run(args.toArray(String[]::new)));
     }
 

@@ -10,6 +10,33 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TrustedProxiesTest {
 
     @Test
+    void clientAddressComesFromForwardedForOnlyBehindATrustedProxy() {
+        TrustedProxies proxies = new TrustedProxies(List.of("10.0.0.0/8"));
+        var direct = new org.springframework.mock.web.MockHttpServletRequest();
+        direct.setRemoteAddr("203.0.113.9");
+        direct.addHeader("X-Forwarded-For", "198.51.100.1");
+        assertThat(proxies.clientAddress(direct)).isEqualTo("203.0.113.9");
+
+        var proxied = new org.springframework.mock.web.MockHttpServletRequest();
+        proxied.setRemoteAddr("10.0.0.5");
+        // The client forged the first entry; the proxy chain appended the real client and an inner proxy.
+        proxied.addHeader("X-Forwarded-For", "1.2.3.4, 198.51.100.7, 10.0.0.9");
+        assertThat(proxies.clientAddress(proxied)).isEqualTo("198.51.100.7");
+
+        // Tomcat's RemoteIpValve (FORWARD_HEADERS_STRATEGY=native) already resolved the client and left only the
+        // client's own, forgeable entries in the header: its answer stands.
+        var resolvedByTomcat = new org.springframework.mock.web.MockHttpServletRequest();
+        resolvedByTomcat.setAttribute(PeerAddress.ATTRIBUTE, "10.0.0.5");
+        resolvedByTomcat.setRemoteAddr("198.51.100.7");
+        resolvedByTomcat.addHeader("X-Forwarded-For", "1.2.3.4");
+        assertThat(proxies.clientAddress(resolvedByTomcat)).isEqualTo("198.51.100.7");
+
+        var noHeader = new org.springframework.mock.web.MockHttpServletRequest();
+        noHeader.setRemoteAddr("10.0.0.5");
+        assertThat(proxies.clientAddress(noHeader)).isEqualTo("10.0.0.5");
+    }
+
+    @Test
     void emptyTrustsNobody() {
         TrustedProxies none = new TrustedProxies(List.of("", " "));
         assertThat(none.isEmpty()).isTrue();
