@@ -16,6 +16,7 @@ export default defineConfig({
     port: 5173,
     proxy: {
       '/api': { target: 'http://127.0.0.1:8080', changeOrigin: false },
+      '/backup': { target: 'http://127.0.0.1:8080', changeOrigin: false },
     },
   },
 });

@@ -413,3 +413,16 @@ export function createUser(body: NewUser): Promise<User> {
 export function setUserEnabled(id: string, enabled: boolean): Promise<User> {
   return request('PATCH', `/api/admin/users/${enc(id)}`, { body: { enabled } });
 }
+
+// ---------------------------------------------------------------- backups (admin)
+
+import type { BackupInfo, BackupStatus } from './types';
+
+export function getBackupStatus(): Promise<BackupStatus> {
+  return request('GET', '/backup/status');
+}
+
+/** Makes a backup now; ApiError 409 `backup_in_progress` while another one runs. */
+export function createBackup(): Promise<BackupInfo> {
+  return request('POST', '/api/admin/backups');
+}

@@ -2,6 +2,7 @@ package dev.corral.it;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -13,6 +14,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
@@ -102,6 +104,17 @@ class MigrationIT {
         CommandResult migrate = InProcessCorral.command("db", "migrate", "--corral.data-dir=" + dataDir);
         assertThat(migrate.exitCode()).isEqualTo(1);
         assertThat(migrate.err()).contains("has schema version 999, newer than this Corral");
+
+        // A backup of such a database is not restored either.
+        Path backup = dataDir.resolve("from-the-future.db.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(backup))) {
+            Files.copy(dataDir.resolve("corral.db"), out);
+        }
+        Path other = dataDir.resolve("other");
+        CommandResult restore = InProcessCorral.command("restore", backup.toString(), "--corral.data-dir=" + other);
+        assertThat(restore.exitCode()).isEqualTo(1);
+        assertThat(restore.err()).contains("Refused: the backup has schema version 999, newer than this Corral");
+        assertThat(other.resolve("corral.db")).doesNotExist();
     }
 
     @Test

@@ -41,6 +41,8 @@ public abstract class IntegrationTest {
         registry.add("corral.ollama.busy-backoff", () -> "50ms");
         registry.add("corral.admin.username", () -> ADMIN);
         registry.add("corral.admin.password", () -> ADMIN_PASSWORD);
+        // When the test JVM exits, answers a test left running do not hold it for the default 30 s.
+        registry.add("corral.chat.shutdown-grace", () -> "1s");
     }
 
     @BeforeEach
