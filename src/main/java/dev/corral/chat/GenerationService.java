@@ -199,8 +199,10 @@ public class GenerationService implements SmartLifecycle {
         }
     }
 
+    /** Also after a stop without close (Spring's test framework pauses cached contexts): take chats again. */
     @Override
     public void start() {
+        shuttingDown = false;
         lifecycleRunning = true;
     }
 
