@@ -4,8 +4,15 @@
 #   bench/run.sh --levels 1,100,1000 --token-delay-ms 20 --tokens 100
 # Environment: BENCH_SKIP_BUILD=1 (reuse target/), BENCH_MAVEN_ARGS (extra Maven arguments, e.g. "-o -Dskip.web=true"),
 # BENCH_JVM_OPTS (the load generator's JVM), CORRAL_JAVA_OPTS (Corral's JVM; default: run.sh's JAVA_OPTS default).
+#
+# `bench/run.sh backup [--size-mb 100] [--runs 3]` runs dev.corral.bench.BackupBenchmark instead (bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+main=dev.corral.bench.RelayBenchmark
+if [ "${1:-}" = backup ]; then
+  shift
+  main=dev.corral.bench.BackupBenchmark
+fi
 . scripts/java-env.sh
 
 # 1,000 chats via Corral plus 1,000 direct ones need a few thousand sockets in this process.
@@ -45,4 +52,4 @@ fi
 # The load generator and the in-process stand-in Ollama: a fixed heap so it does not grow (and pause) mid-run.
 # shellcheck disable=SC2086
 exec "$JAVA_HOME/bin/java" ${BENCH_JVM_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC} -cp "$out/classes:$cp" \
-  dev.corral.bench.RelayBenchmark "$@"
+  "$main" "$@"

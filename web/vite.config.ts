@@ -17,6 +17,7 @@ export default defineConfig({
     proxy: {
       '/api': { target: 'http://127.0.0.1:8080', changeOrigin: false },
       '/metrics': { target: 'http://127.0.0.1:8080', changeOrigin: false },
+      '/backup': { target: 'http://127.0.0.1:8080', changeOrigin: false },
     },
   },
 });

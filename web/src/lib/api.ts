@@ -435,3 +435,16 @@ export function setUserRateLimitMultiplier(
 ): Promise<User & import('./types').UserRateLimit> {
   return request('PATCH', `/api/admin/users/${enc(id)}`, { body: { rateLimitMultiplier: multiplier } });
 }
+
+// ---------------------------------------------------------------- backups (admin)
+
+import type { BackupInfo, BackupStatus } from './types';
+
+export function getBackupStatus(): Promise<BackupStatus> {
+  return request('GET', '/backup/status');
+}
+
+/** Makes a backup now; ApiError 409 `backup_in_progress` while another one runs. */
+export function createBackup(): Promise<BackupInfo> {
+  return request('POST', '/api/admin/backups');
+}

@@ -181,3 +181,30 @@ export interface UiConfig {
 export interface UserRateLimit {
   rateLimitMultiplier: number | null;
 }
+
+/** A backup file (GET /backup/status, POST /api/admin/backups). */
+export interface BackupInfo {
+  name: string;
+  sizeBytes: number;
+  createdAt: string;
+  ageSeconds: number;
+  reason: 'scheduled' | 'manual' | 'pre-migration';
+}
+
+/** GET /backup/status: SQLite backups, or a notice that PostgreSQL is backed up with pg_dump. */
+export type BackupStatus =
+  | {
+      supported: true;
+      directory: string;
+      schedule: { enabled: boolean; cron: string; nextRun: string | null };
+      retention: { days: number; count: number };
+      lastResult: {
+        result: 'ok' | 'failed';
+        message: string;
+        at: string;
+        reason: BackupInfo['reason'];
+        name: string | null;
+      } | null;
+      backups: BackupInfo[];
+    }
+  | { supported: false; message: string };

@@ -81,6 +81,7 @@ class SecurityConfig {
                         .requestMatchers("/info").hasRole("ADMIN")
                         .requestMatchers("/actuator/health", "/actuator/health/**").permitAll()
                         .requestMatchers("/actuator/**").hasRole("ADMIN")
+                        .requestMatchers("/backup/**").hasRole("ADMIN")
                         // The single-page UI and its assets are public; everything they show comes from /api.
                         .anyRequest().permitAll())
                 .securityContext(context -> context.securityContextRepository(contexts))

@@ -28,6 +28,7 @@ import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 
@@ -43,9 +44,13 @@ import dev.corral.web.ErrorCode;
  * Runs generations on the server, each on its own virtual thread and independent of any browser connection: the
  * user's message is stored first, the answer is written to the database as it streams and completed with Ollama's
  * statistics, and listeners (the browser's event streams) attach and detach freely.
+ *
+ * <p>On shutdown (SIGTERM) it stops first, before the web server: new chats are refused at once with 503
+ * {@code shutting_down}, running answers get SHUTDOWN_GRACE to finish, and what is still running then is stopped and
+ * stored as {@code interrupted} with its text.
  */
 @Service
-public class GenerationService {
+public class GenerationService implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(GenerationService.class);
     private static final Generation RESERVED = new Generation(null, null);
@@ -62,6 +67,7 @@ public class GenerationService {
     private volatile boolean shuttingDown;
     private final MeterRegistry meters;
     private final Map<Message.Status, Counter> outcomes = new EnumMap<>(Message.Status.class);
+    private volatile boolean lifecycleRunning;
 
     GenerationService(ConversationService conversations, OllamaClient ollama, CorralProperties properties,
                       MeterRegistry meters) {
@@ -106,7 +112,7 @@ public class GenerationService {
 
     private Started launch(String userId, String conversationId, Supplier<ConversationService.Turn> storeTurn) {
         if (shuttingDown) {
-            throw new ApiException(ErrorCode.OLLAMA_BUSY, "Corral is shutting down; try again in a moment.");
+            throw new ApiException(ErrorCode.SHUTTING_DOWN, "Corral is shutting down; try again in a moment.");
         }
         // One generation per conversation at a time: reserve the slot before storing anything.
         if (byConversation.putIfAbsent(conversationId, RESERVED) != null) {
@@ -290,15 +296,67 @@ public class GenerationService {
         }
     }
 
-    /** Stops what is still running when Corral shuts down; each answer keeps its text, marked interrupted. */
+    /** Also after a stop without close (Spring's test framework pauses cached contexts): take chats again. */
+    @Override
+    public void start() {
+        shuttingDown = false;
+        lifecycleRunning = true;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return lifecycleRunning;
+    }
+
+    /** The highest phase stops first: before the web server's graceful shutdown waits for open requests. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
+    }
+
+    /** Refuses new chats, waits up to the shutdown grace for running answers, then stops the rest. */
+    @Override
+    public void stop() {
+        shuttingDown = true;
+        try {
+            drain(settings.shutdownGrace());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lifecycleRunning = false;
+        }
+    }
+
+    /** Safety net when the context closes without a lifecycle stop: stops what still runs, keeping its text. */
     @PreDestroy
     void shutdown() throws InterruptedException {
         shuttingDown = true;
+        drain(Duration.ZERO);
         progressWriter.interrupt();
+    }
+
+    private void drain(Duration grace) throws InterruptedException {
         List<Generation> running = List.copyOf(byMessage.values());
-        running.forEach(g -> g.cancellation.cancel());
+        if (!running.isEmpty() && grace.isPositive()) {
+            log.info("Shutting down: waiting up to {} s for {} running answer(s)", grace.toSeconds(), running.size());
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
         for (Generation g : running) {
+            g.awaitFinished(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+        // Whatever is left, including a chat that started just as the shutdown began.
+        List<Generation> left = new ArrayList<>();
+        for (Generation g : byMessage.values()) {
+            if (g.awaitFinished(Duration.ZERO) == null) {
+                left.add(g);
+            }
+        }
+        left.forEach(g -> g.cancellation.cancel());
+        for (Generation g : left) {
             g.awaitFinished(Duration.ofSeconds(5));
+        }
+        if (!left.isEmpty()) {
+            log.warn("Shutting down: stopped {} answer(s) still running; stored as interrupted", left.size());
         }
     }
 }

@@ -30,7 +30,9 @@ public record CorralProperties(
         /* Largest request body accepted (413 payload_too_large beyond), declared or chunked. */
         @DefaultValue("1MB") DataSize maxRequestBody,
         @DefaultValue RateLimit rateLimit,
-        @DefaultValue SignInLockout signInLockout) {
+        @DefaultValue SignInLockout signInLockout,
+        @DefaultValue Backup backup,
+        @DefaultValue Migration migration) {
 
     /** First admin account, created only when the database has no user yet. */
     public record Admin(@DefaultValue("") String username, @DefaultValue("") String password) {
@@ -48,7 +50,28 @@ public record CorralProperties(
     public record Chat(
             @DefaultValue("4000") int maxMessageChars,
             /* How often a streaming answer is written to the database (at most this long is lost on a crash). */
-            @DefaultValue("1s") Duration flushInterval) {
+            @DefaultValue("1s") Duration flushInterval,
+            /* On shutdown, running answers get this long to finish before they are stopped and stored as interrupted. */
+            @DefaultValue("30s") Duration shutdownGrace) {
+    }
+
+    /** SQLite backups (PostgreSQL is backed up with pg_dump, outside Corral). */
+    public record Backup(
+            @DefaultValue("true") boolean enabled,
+            /* Empty: CORRAL_DATA_DIR/backups. */
+            @DefaultValue("") String dir,
+            /* Spring cron expression (second minute hour day month weekday), in the server's time zone. */
+            @DefaultValue("0 0 3 * * *") String cron,
+            /* Backups older than this many days are deleted; 0 keeps them whatever their age. */
+            @DefaultValue("30") int retentionDays,
+            /* Only the newest this many backups are kept; 0 keeps any number. */
+            @DefaultValue("30") int retentionCount) {
+    }
+
+    /** Flyway migrations of the database schema. */
+    public record Migration(
+            /* false: Corral refuses to start while migrations are pending; apply them with `db migrate`. */
+            @DefaultValue("true") boolean onStart) {
     }
 
     /**

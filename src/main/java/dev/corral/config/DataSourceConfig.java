@@ -18,10 +18,11 @@ import com.zaxxer.hikari.HikariDataSource;
 
 /**
  * SQLite in the data directory by default; PostgreSQL when DATABASE_URL names one, either as
- * {@code postgresql://user:pass@host:port/db} or as a JDBC URL.
+ * {@code postgresql://user:pass@host:port/db} or as a JDBC URL. Public so that the command-line tools
+ * ({@code db status}, {@code db migrate}, {@code restore}) open the database exactly as the server does.
  */
 @Configuration(proxyBeanMethods = false)
-class DataSourceConfig {
+public class DataSourceConfig {
 
     @Bean
     DataSource dataSource(CorralProperties properties) {

@@ -44,6 +44,8 @@ public abstract class IntegrationTest {
         // The shared Corral serves many tests signing in from 127.0.0.1 quickly: limits far above what they need
         // (RateLimitIT checks the limits on a Corral of its own).
         GENEROUS_RATE_LIMITS.forEach((name, value) -> registry.add(name, () -> value));
+        // When the test JVM exits, answers a test left running do not hold it for the default 30 s.
+        registry.add("corral.chat.shutdown-grace", () -> "1s");
     }
 
     /** Rate limits no test suite reaches, for Corrals that are not about rate limits. */
