@@ -232,6 +232,9 @@ public final class RelayBenchmark {
         env.put("OLLAMA_BASE_URL", ollama.baseUrl());
         env.put("CORRAL_ADMIN_USERNAME", "bench");
         env.put("CORRAL_ADMIN_PASSWORD", password);
+        // One benchmark user starts thousands of chats a minute: the relay is measured here, not the rate limits
+        // (bench/run.sh ratelimit measures those).
+        env.put("RATE_LIMIT_ENABLED", "false");
         System.out.println();
         System.out.println("Corral JAVA_OPTS: " + javaOpts + "   (log: " + log + ")");
         if (!javaOpts.equals(RUN_SH_JAVA_OPTS)) {
