@@ -1,10 +1,11 @@
-// A tiny History-API router: /login, /setup, /, /c/{id}, /admin.
+// A tiny History-API router: /login, /setup, /, /c/{id}, /account, /admin.
 
 export type Route =
   | { name: 'login' }
   | { name: 'setup' }
   | { name: 'chat'; conversationId: string | null }
   | { name: 'admin' }
+  | { name: 'account' }
   | { name: 'notFound' };
 
 export function parseRoute(pathname: string): Route {
@@ -13,6 +14,7 @@ export function parseRoute(pathname: string): Route {
   if (path === '/login') return { name: 'login' };
   if (path === '/setup') return { name: 'setup' };
   if (path === '/admin') return { name: 'admin' };
+  if (path === '/account') return { name: 'account' };
   const m = /^\/c\/([^/]+)$/.exec(path);
   if (m) {
     try {

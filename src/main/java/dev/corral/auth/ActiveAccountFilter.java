@@ -15,6 +15,7 @@ import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
+import dev.corral.user.SignedInUser;
 import dev.corral.ratelimit.RateLimitPrincipal;
 import dev.corral.user.User;
 import dev.corral.user.UserService;

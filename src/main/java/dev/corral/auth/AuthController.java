@@ -23,6 +23,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.corral.user.SignedInUser;
 import dev.corral.user.SignInFailures;
 import dev.corral.user.User;
 import dev.corral.user.UserService;

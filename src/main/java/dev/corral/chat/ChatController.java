@@ -20,7 +20,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import tools.jackson.databind.json.JsonMapper;
 
-import dev.corral.auth.SignedInUser;
+import dev.corral.user.SignedInUser;
 import dev.corral.conversation.ConversationService;
 import dev.corral.conversation.Message;
 import dev.corral.web.ApiException;

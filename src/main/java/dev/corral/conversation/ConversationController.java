@@ -15,7 +15,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import tools.jackson.databind.JsonNode;
 
-import dev.corral.auth.SignedInUser;
+import dev.corral.user.SignedInUser;
 import dev.corral.web.ApiException;
 
 @RestController

@@ -1,4 +1,4 @@
-package dev.corral.auth;
+package dev.corral.user;
 
 import java.io.Serial;
 import java.util.Collection;
@@ -9,12 +9,11 @@ import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.core.userdetails.UserDetails;
 
-import dev.corral.user.Role;
-import dev.corral.user.User;
-
 /**
- * The principal of a signed-in request. Controllers take it with {@code @AuthenticationPrincipal} and scope every
- * query by {@link #id()}.
+ * The principal of a signed-in request, by session or by API key. Controllers take it with
+ * {@code @AuthenticationPrincipal} and scope every query by {@link #id()}. It lives with the accounts (not in auth)
+ * so that features which authenticate (auth) and features which only need the caller (conversation, apikey...) both
+ * depend on user, never on each other.
  */
 public final class SignedInUser implements UserDetails, CredentialsContainer {
 
@@ -25,14 +24,21 @@ public final class SignedInUser implements UserDetails, CredentialsContainer {
     private final String username;
     private final Role role;
     private final boolean enabled;
+    /** The API key that authenticated this request; null for a session. */
+    private final String apiKeyId;
     private String passwordHash;
 
-    SignedInUser(User user) {
+    public SignedInUser(User user) {
+        this(user, null);
+    }
+
+    public SignedInUser(User user, String apiKeyId) {
         this.id = user.id();
         this.username = user.username();
         this.role = user.role();
         this.enabled = user.enabled();
         this.passwordHash = user.passwordHash();
+        this.apiKeyId = apiKeyId;
     }
 
     public String id() {
@@ -41,6 +47,15 @@ public final class SignedInUser implements UserDetails, CredentialsContainer {
 
     public Role role() {
         return role;
+    }
+
+    public String apiKeyId() {
+        return apiKeyId;
+    }
+
+    /** True when an API key, not a session, authenticated the request. */
+    public boolean viaApiKey() {
+        return apiKeyId != null;
     }
 
     @Override
