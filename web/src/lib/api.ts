@@ -448,3 +448,30 @@ export function getBackupStatus(): Promise<BackupStatus> {
 export function createBackup(): Promise<BackupInfo> {
   return request('POST', '/api/admin/backups');
 }
+
+// ---------------------------------------------------------------- audit log (admin)
+
+function auditQuery(filters: import('./types').AuditFilters): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(filters)) {
+    if (value) params.set(name, value);
+  }
+  return params;
+}
+
+export function listAudit(
+  filters: import('./types').AuditFilters,
+  cursor: string | null = null,
+  limit = 50,
+): Promise<import('./types').AuditPage> {
+  const params = auditQuery(filters);
+  params.set('limit', String(limit));
+  if (cursor) params.set('cursor', cursor);
+  return request('GET', `/api/admin/audit?${params}`);
+}
+
+/** The CSV export's address (a plain link: the browser downloads it with the session cookie). */
+export function auditExportUrl(filters: import('./types').AuditFilters): string {
+  const params = auditQuery(filters).toString();
+  return `/api/admin/audit/export${params ? `?${params}` : ''}`;
+}

@@ -208,3 +208,35 @@ export type BackupStatus =
       backups: BackupInfo[];
     }
   | { supported: false; message: string };
+
+// ---------------------------------------------------------------- audit log (admin)
+
+export type AuditOutcome = 'success' | 'failure';
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  action: string;
+  outcome: AuditOutcome;
+  actorId: string | null;
+  actorName: string | null;
+  ip: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  targetName: string | null;
+  detail: string | null;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  nextCursor: string | null;
+}
+
+/** Filters of the audit log; empty strings mean any. Dates are yyyy-mm-dd (UTC days). */
+export interface AuditFilters {
+  action: string;
+  outcome: '' | AuditOutcome;
+  actor: string;
+  from: string;
+  to: string;
+}

@@ -58,7 +58,8 @@ class ClientRateLimitFilter extends OncePerRequestFilter implements Ordered {
         boolean perIp = endpointClass == EndpointClass.SIGN_IN || endpointClass == EndpointClass.HEALTH
                 || (request.getRequestedSessionId() == null && request.getHeader("Authorization") == null);
         if (perIp) {
-            if (!responses.apply(limiter.check(endpointClass, "ip:" + client, 1), response)) {
+            if (!responses.apply(limiter.check(endpointClass, "ip:" + client, 1), response, endpointClass,
+                    "ip:" + client, null, client)) {
                 return;
             }
         } else {

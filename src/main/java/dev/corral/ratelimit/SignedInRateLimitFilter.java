@@ -30,10 +30,12 @@ public class SignedInRateLimitFilter extends OncePerRequestFilter {
         if (request.getAttribute(ClientRateLimitFilter.DEFERRED) instanceof EndpointClass endpointClass) {
             request.removeAttribute(ClientRateLimitFilter.DEFERRED);
             RateLimitPrincipal.Principal principal = RateLimitPrincipal.of(request);
-            RateLimiter.Decision decision = principal != null
-                    ? limiter.check(endpointClass, "principal:" + principal.id(), principal.multiplier())
-                    : limiter.check(endpointClass, "ip:" + request.getAttribute(ClientRateLimitFilter.CLIENT), 1);
-            if (!responses.apply(decision, response)) {
+            String client = (String) request.getAttribute(ClientRateLimitFilter.CLIENT);
+            String bucket = principal != null ? "principal:" + principal.id() : "ip:" + client;
+            RateLimiter.Decision decision = limiter.check(endpointClass, bucket,
+                    principal != null ? principal.multiplier() : 1);
+            if (!responses.apply(decision, response, endpointClass, bucket,
+                    principal != null ? principal.id() : null, client)) {
                 return;
             }
         }

@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,6 +16,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import tools.jackson.databind.JsonNode;
 
 import dev.corral.testsupport.ApiClient;
 import dev.corral.testsupport.IntegrationTest;
@@ -140,6 +143,15 @@ class RateLimitIT {
         // Another client behind the same trusted proxy has its own budget.
         ApiClient other = viaProxy("203.0.113.11");
         assertThat(other.signIn(IntegrationTest.ADMIN, IntegrationTest.ADMIN_PASSWORD).status()).isEqualTo(200);
+
+        // The refusals are audited with the client's address, once per client and minute however many there were.
+        ApiClient.Response audited = admin().get("/api/admin/audit?action=rate_limited&limit=200");
+        assertThat(audited.status()).as(audited.raw()).isEqualTo(200);
+        List<JsonNode> fromGuesser = audited.body().path("items").valueStream()
+                .filter(entry -> entry.path("ip").asString().equals("203.0.113.10")).toList();
+        assertThat(fromGuesser).hasSize(1);
+        assertThat(fromGuesser.getFirst().path("outcome").asString()).isEqualTo("failure");
+        assertThat(fromGuesser.getFirst().path("detail").asString()).contains("sign_in limit 3/min");
 
         // The refusals are counted by endpoint class.
         ApiClient.Response scraped = admin().get("/metrics");
