@@ -8,6 +8,7 @@ import org.springframework.stereotype.Component;
  * Smaller per-connection socket buffers. Every open answer stream holds a connection for as long as the answer
  * runs, and what it sends (one event at a time) is small, so Tomcat's 8 KB read and write buffers per connection
  * are mostly idle heap: with a thousand streams they are tens of megabytes the garbage collector keeps scanning.
+ * The per-request response buffer shrinks likewise ({@link CompactHttp11NioProtocol}).
  */
 @Component
 class TomcatConnectionBuffers implements WebServerFactoryCustomizer<TomcatServletWebServerFactory> {
@@ -16,6 +17,7 @@ class TomcatConnectionBuffers implements WebServerFactoryCustomizer<TomcatServle
 
     @Override
     public void customize(TomcatServletWebServerFactory factory) {
+        factory.setProtocol(CompactHttp11NioProtocol.class.getName());
         factory.addConnectorCustomizers(connector -> {
             connector.setProperty("socket.appReadBufSize", BUFFER_BYTES);
             connector.setProperty("socket.appWriteBufSize", BUFFER_BYTES);
