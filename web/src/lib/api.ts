@@ -475,3 +475,37 @@ export function auditExportUrl(filters: import('./types').AuditFilters): string 
   const params = auditQuery(filters).toString();
   return `/api/admin/audit/export${params ? `?${params}` : ''}`;
 }
+
+// ---------------------------------------------------------------- API keys
+
+import type { AdminApiKeyList, ApiKeyList, CreatedApiKey, NewApiKey } from './types';
+
+export function listApiKeys(): Promise<ApiKeyList> {
+  return request('GET', '/api/keys');
+}
+
+/** Creates a key; the answer is the only time its secret is shown. */
+export function createApiKey(body: NewApiKey): Promise<CreatedApiKey> {
+  return request('POST', '/api/keys', { body });
+}
+
+/** Revokes one of the user's keys at once. */
+export function revokeApiKey(id: string): Promise<void> {
+  return request('DELETE', `/api/keys/${enc(id)}`);
+}
+
+/** A new key with the same name; the old one keeps working for the server's grace period. */
+export function rotateApiKey(id: string): Promise<CreatedApiKey> {
+  return request('POST', `/api/keys/${enc(id)}/rotate`);
+}
+
+/** Every user's keys (admin), or one user's. */
+export function listAllApiKeys(userId?: string): Promise<AdminApiKeyList> {
+  const q = userId ? `?${new URLSearchParams({ userId })}` : '';
+  return request('GET', `/api/admin/keys${q}`);
+}
+
+/** Revokes any user's key (admin). */
+export function adminRevokeApiKey(id: string): Promise<void> {
+  return request('DELETE', `/api/admin/keys/${enc(id)}`);
+}

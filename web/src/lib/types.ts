@@ -240,3 +240,46 @@ export interface AuditFilters {
   from: string;
   to: string;
 }
+
+/** What an API key can do now: active and expiring (rotated, in its grace period) keys work. */
+export type ApiKeyStatus = 'active' | 'expiring' | 'expired' | 'revoked';
+
+/** One of the signed-in user's API keys (GET /api/keys). The secret is never listed. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** `crl_` and the key's public id: the start of the key, to recognise it. */
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  rotatedAt: string | null;
+  status: ApiKeyStatus;
+}
+
+export interface ApiKeyList {
+  items: ApiKey[];
+}
+
+/** POST /api/keys and POST /api/keys/{id}/rotate: the only answer that carries the secret. */
+export interface CreatedApiKey {
+  key: ApiKey;
+  secret: string;
+}
+
+export interface NewApiKey {
+  name: string;
+  /** ISO instant; absent or null: the key never expires. */
+  expiresAt?: string | null;
+}
+
+/** A key as an admin sees it (GET /api/admin/keys): with its owner. */
+export interface AdminApiKey extends ApiKey {
+  userId: string;
+  username: string | null;
+}
+
+export interface AdminApiKeyList {
+  items: AdminApiKey[];
+}

@@ -39,7 +39,9 @@ class ActiveAccountFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         SecurityContext context = SecurityContextHolder.getContext();
         Authentication authentication = context.getAuthentication();
-        if (authentication != null && authentication.getPrincipal() instanceof SignedInUser signedIn) {
+        // A request authenticated by an API key was read fresh by ApiKeyAuthenticationFilter a moment ago.
+        if (authentication != null && authentication.getPrincipal() instanceof SignedInUser signedIn
+                && !signedIn.viaApiKey()) {
             Optional<User> current = users.findById(signedIn.id()).filter(User::enabled);
             if (current.isEmpty()) {
                 SecurityContextHolder.clearContext();

@@ -42,8 +42,17 @@ class MetricsAccess implements AuthorizationManager<RequestAuthorizationContext>
         if (tokenMatches(context.getRequest())) {
             return new AuthorizationDecision(true);
         }
-        // An API key with the admin role (the later security issue) will be accepted here too.
+        // A signed-in admin, by session or by an admin's API key (ApiKeyAuthenticationFilter set the authentication).
         return admin.authorize(authentication, context);
+    }
+
+    /**
+     * True when this request's bearer credential is for this class to judge rather than an API key: on /metrics, the
+     * METRICS_TOKEN, or anything that does not look like a key ({@code looksLikeKey} false).
+     */
+    boolean judgesBearer(HttpServletRequest request, boolean looksLikeKey) {
+        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        return "/metrics".equals(path) && (tokenMatches(request) || !looksLikeKey);
     }
 
     private boolean tokenMatches(HttpServletRequest request) {

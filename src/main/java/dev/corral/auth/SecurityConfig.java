@@ -18,8 +18,10 @@ import org.springframework.security.web.csrf.CsrfException;
 import org.springframework.security.web.csrf.CsrfFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 
+import dev.corral.apikey.ApiKeyService;
 import dev.corral.config.CorralProperties;
 import dev.corral.ratelimit.RateLimitConfig;
+import dev.corral.ratelimit.SignedInRateLimitFilter;
 import dev.corral.user.UserService;
 import dev.corral.web.BrowserHeaders;
 import dev.corral.web.ErrorCode;
@@ -50,7 +52,7 @@ class SecurityConfig {
     SecurityFilterChain securityFilterChain(HttpSecurity http, ErrorResponses errors, UserService users,
                                             SecurityContextRepository contexts,
                                             MetricsAccess metricsAccess, CorralProperties properties,
-                                            RateLimitConfig rateLimits) throws Exception {
+                                            RateLimitConfig rateLimits, ApiKeyService apiKeys) throws Exception {
         // Browser protections on every response that passes through here (HTML, JSON, event streams and the /error
         // dispatch). HSTS is written only on secure requests (HTTPS, or X-Forwarded-Proto from a trusted proxy with
         // FORWARD_HEADERS_STRATEGY=native): over plain HTTP it would be ignored or pin a broken setup.
@@ -86,7 +88,11 @@ class SecurityConfig {
                         .anyRequest().permitAll())
                 .securityContext(context -> context.securityContextRepository(contexts))
                 // Double-submit cookie XSRF-TOKEN / header X-XSRF-TOKEN, as the SPA sends it.
-                .csrf(csrf -> csrf.spa())
+                .csrf(csrf -> csrf.spa()
+                        // A request with bearer credentials is authenticated by its API key or refused before any
+                        // controller runs, never by the session cookie; browsers do not attach an Authorization
+                        // header to a cross-site request (only a CORS-approved script could), so no token is needed.
+                        .ignoringRequestMatchers(ApiKeyAuthenticationFilter::hasBearer))
                 .exceptionHandling(handling -> handling
                         .authenticationEntryPoint((request, response, e) ->
                                 errors.write(response, ErrorCode.UNAUTHENTICATED, "Sign in first."))
@@ -104,7 +110,11 @@ class SecurityConfig {
                 .requestCache(AbstractHttpConfigurer::disable)
                 .addFilterBefore(new ActiveAccountFilter(users), AnonymousAuthenticationFilter.class)
                 // Per-user limits once the account is known (ActiveAccountFilter names it), before any authorization.
-                .addFilterAfter(rateLimits.signedInFilter(), ActiveAccountFilter.class);
+                .addFilterAfter(rateLimits.signedInFilter(), ActiveAccountFilter.class)
+                // Authorization: Bearer <API key>, before the CSRF check; a key that does not authenticate is
+                // refused after the rate limit has counted it (so trying keys is limited per client IP).
+                .addFilterBefore(new ApiKeyAuthenticationFilter(apiKeys, metricsAccess), CsrfFilter.class)
+                .addFilterAfter(new ApiKeyAuthenticationFilter.Rejection(errors), SignedInRateLimitFilter.class);
         return http.build();
     }
 }

@@ -32,7 +32,8 @@ public record CorralProperties(
         @DefaultValue RateLimit rateLimit,
         @DefaultValue SignInLockout signInLockout,
         @DefaultValue Backup backup,
-        @DefaultValue Migration migration) {
+        @DefaultValue Migration migration,
+        @DefaultValue ApiKeys apiKeys) {
 
     /** First admin account, created only when the database has no user yet. */
     public record Admin(@DefaultValue("") String username, @DefaultValue("") String password) {
@@ -119,5 +120,12 @@ public record CorralProperties(
             @DefaultValue("5") int threshold,
             @DefaultValue("1m") Duration base,
             @DefaultValue("1h") Duration max) {
+    }
+
+    /**
+     * API keys: after a rotation the old key keeps working for {@code rotationGrace} (or until its own earlier
+     * expiry), so that scripts can switch to the new one; 0 ends it at once.
+     */
+    public record ApiKeys(@DefaultValue("24h") Duration rotationGrace) {
     }
 }

@@ -27,6 +27,9 @@ public enum ErrorCode {
     BACKUP_IN_PROGRESS(HttpStatus.CONFLICT),
     BACKUP_UNSUPPORTED(HttpStatus.CONFLICT),
     BACKUP_FAILED(HttpStatus.INTERNAL_SERVER_ERROR),
+    INVALID_API_KEY(HttpStatus.UNAUTHORIZED),
+    API_KEY_LIMIT(HttpStatus.CONFLICT),
+    API_KEY_INACTIVE(HttpStatus.CONFLICT),
     INTERNAL_ERROR(HttpStatus.INTERNAL_SERVER_ERROR);
 
     private final HttpStatus status;
