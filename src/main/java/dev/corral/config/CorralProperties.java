@@ -32,7 +32,8 @@ public record CorralProperties(
         @DefaultValue RateLimit rateLimit,
         @DefaultValue SignInLockout signInLockout,
         @DefaultValue Backup backup,
-        @DefaultValue Migration migration) {
+        @DefaultValue Migration migration,
+        @DefaultValue Session session) {
 
     /** First admin account, created only when the database has no user yet. */
     public record Admin(@DefaultValue("") String username, @DefaultValue("") String password) {
@@ -119,5 +120,14 @@ public record CorralProperties(
             @DefaultValue("5") int threshold,
             @DefaultValue("1m") Duration base,
             @DefaultValue("1h") Duration max) {
+    }
+
+    /**
+     * Sign-in sessions (stored in the database): one ends after {@code idleTimeout} without a request, and in any
+     * case {@code maxLifetime} after sign-in, however active. Whole seconds; both at least 1 s.
+     */
+    public record Session(
+            @DefaultValue("30m") Duration idleTimeout,
+            @DefaultValue("7d") Duration maxLifetime) {
     }
 }
