@@ -475,3 +475,21 @@ export function auditExportUrl(filters: import('./types').AuditFilters): string 
   const params = auditQuery(filters).toString();
   return `/api/admin/audit/export${params ? `?${params}` : ''}`;
 }
+
+// ---------------------------------------------------------------- sessions (own)
+
+import type { SessionList } from './types';
+
+export function listSessions(): Promise<SessionList> {
+  return request('GET', '/api/sessions');
+}
+
+/** Ends one of the caller's sessions (the browser using it is signed out at its next request). */
+export function endSession(id: string): Promise<void> {
+  return request('DELETE', `/api/sessions/${enc(id)}`);
+}
+
+/** Ends every session of the caller, this one included. */
+export function signOutEverywhere(): Promise<void> {
+  return request('POST', '/api/sessions/sign-out-everywhere');
+}
