@@ -509,3 +509,21 @@ export function listAllApiKeys(userId?: string): Promise<AdminApiKeyList> {
 export function adminRevokeApiKey(id: string): Promise<void> {
   return request('DELETE', `/api/admin/keys/${enc(id)}`);
 }
+
+// ---------------------------------------------------------------- sessions (own)
+
+import type { SessionList } from './types';
+
+export function listSessions(): Promise<SessionList> {
+  return request('GET', '/api/sessions');
+}
+
+/** Ends one of the caller's sessions (the browser using it is signed out at its next request). */
+export function endSession(id: string): Promise<void> {
+  return request('DELETE', `/api/sessions/${enc(id)}`);
+}
+
+/** Ends every session of the caller, this one included. */
+export function signOutEverywhere(): Promise<void> {
+  return request('POST', '/api/sessions/sign-out-everywhere');
+}

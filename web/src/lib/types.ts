@@ -283,3 +283,21 @@ export interface AdminApiKey extends ApiKey {
 export interface AdminApiKeyList {
   items: AdminApiKey[];
 }
+
+/** One of the caller's sign-in sessions (GET /api/sessions). `id` is opaque, never the session cookie. */
+export interface ActiveSession {
+  id: string;
+  createdAt: string;
+  lastActiveAt: string;
+  /** When it ends unless used again (idle timeout), or at its maximum lifetime, whichever is first. */
+  expiresAt: string;
+  ip: string | null;
+  /** A short description of the browser, e.g. "Firefox on Linux". */
+  browser: string;
+  /** True for the session of the request that listed them ("this device"). */
+  current: boolean;
+}
+
+export interface SessionList {
+  items: ActiveSession[];
+}

@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpSession;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.DisabledException;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.AuthenticationException;
@@ -23,6 +24,9 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.corral.audit.AuditAction;
+import dev.corral.audit.AuditLog;
+import dev.corral.session.SessionService;
 import dev.corral.user.SignedInUser;
 import dev.corral.user.SignInFailures;
 import dev.corral.user.User;
@@ -47,13 +51,17 @@ class AuthController {
     private final SecurityContextRepository contexts;
     private final UserService users;
     private final SignInLockout lockout;
+    private final SessionService sessions;
+    private final AuditLog audit;
 
     AuthController(AuthenticationManager authenticationManager, SecurityContextRepository contexts, UserService users,
-                   SignInLockout lockout) {
+                   SignInLockout lockout, SessionService sessions, AuditLog audit) {
         this.authenticationManager = authenticationManager;
         this.contexts = contexts;
         this.users = users;
         this.lockout = lockout;
+        this.sessions = sessions;
+        this.audit = audit;
     }
 
     /**
@@ -70,6 +78,8 @@ class AuthController {
     User login(@RequestBody Credentials credentials, HttpServletRequest request, HttpServletResponse response) {
         if (credentials.username() == null || credentials.password() == null
                 || credentials.username().length() > 64 || credentials.password().length() > UserService.MAX_PASSWORD_LENGTH) {
+            audit.event(AuditAction.SIGN_IN).failure().actor(null, credentials.username())
+                    .detail("malformed credentials").record();
             throw invalidCredentials();
         }
         Optional<SignInFailures> failures = lockout.state(credentials.username());
@@ -80,30 +90,50 @@ class AuthController {
             authentication = authenticationManager.authenticate(
                     UsernamePasswordAuthenticationToken.unauthenticated(credentials.username(), credentials.password()));
         } catch (AuthenticationException e) {
+            // Recorded before the lock-out's own entry, which this failure may trigger.
+            audit.event(AuditAction.SIGN_IN).failure()
+                    .actor(failures.map(SignInFailures::userId).orElse(null), credentials.username())
+                    .detail(failures.isEmpty() ? "unknown user" : locked ? "account locked"
+                            : e instanceof DisabledException ? "account disabled" : "wrong password")
+                    .record();
             if (!locked) {
                 lockout.failed(credentials.username(), failures);
             }
             // One answer for an unknown user, a wrong password, a disabled and a locked account.
             throw invalidCredentials();
         }
+        SignedInUser principal = (SignedInUser) authentication.getPrincipal();
         if (locked) {
+            audit.event(AuditAction.SIGN_IN).failure().actor(principal.id(), principal.getUsername())
+                    .detail("account locked").record();
             throw invalidCredentials();
         }
         lockout.succeeded(failures);
-        signIn(authentication, request, response);
-        String userId = ((SignedInUser) authentication.getPrincipal()).id();
+        String sessionRef = signIn(authentication, request, response);
+        String userId = principal.id();
         RequestLogContext.signedIn(request, userId);
+        audit.event(AuditAction.SIGN_IN).actor(userId, principal.getUsername()).target("session", sessionRef, null)
+                .record();
         return users.findById(userId).orElseThrow();
     }
 
     @PostMapping("/api/auth/logout")
     @ResponseStatus(HttpStatus.NO_CONTENT)
-    void logout(HttpServletRequest request) {
+    void logout(@AuthenticationPrincipal SignedInUser user, HttpServletRequest request) {
+        if (user != null && user.viaApiKey()) {
+            // A key request never touches the session a cookie sent alongside names (keys are stateless).
+            return;
+        }
+        String sessionRef = sessions.currentRef(request);
         HttpSession session = request.getSession(false);
         if (session != null) {
             session.invalidate();
         }
         SecurityContextHolder.clearContext();
+        if (user != null) {
+            audit.event(AuditAction.SIGN_OUT).actor(user.id(), user.getUsername()).target("session", sessionRef, null)
+                    .record();
+        }
     }
 
     @GetMapping("/api/me")
@@ -123,13 +153,20 @@ class AuthController {
                 .orElseThrow(() -> new ApiException(ErrorCode.SETUP_DONE, "Corral is already set up; sign in instead."));
         SignedInUser principal = new SignedInUser(admin);
         principal.eraseCredentials();
-        signIn(UsernamePasswordAuthenticationToken.authenticated(principal, null, principal.getAuthorities()),
+        String sessionRef = signIn(
+                UsernamePasswordAuthenticationToken.authenticated(principal, null, principal.getAuthorities()),
                 request, response);
+        audit.event(AuditAction.SETUP).actor(admin.id(), admin.username()).target("user", admin.id(), admin.username())
+                .detail("first admin created and signed in").record();
+        audit.event(AuditAction.SIGN_IN).actor(admin.id(), admin.username()).target("session", sessionRef, null)
+                .record();
         return admin;
     }
 
-    private void signIn(Authentication authentication, HttpServletRequest request, HttpServletResponse response) {
-        // A fresh session id on every sign-in defeats session fixation.
+    /** Signs in on a new session (indexed by the user's id, see SessionService); returns its opaque id. */
+    private String signIn(Authentication authentication, HttpServletRequest request, HttpServletResponse response) {
+        // A fresh session id on every sign-in defeats session fixation: the old session (and whatever id a client
+        // arrived with) is deleted, never reused.
         HttpSession old = request.getSession(false);
         if (old != null) {
             old.invalidate();
@@ -139,6 +176,7 @@ class AuthController {
         context.setAuthentication(authentication);
         SecurityContextHolder.setContext(context);
         contexts.saveContext(context, request, response);
+        return sessions.started(request, ((SignedInUser) authentication.getPrincipal()).id());
     }
 
     private static ApiException invalidCredentials() {

@@ -9,6 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import dev.corral.audit.AuditAction;
+import dev.corral.audit.AuditLog;
 import dev.corral.config.CorralProperties;
 import dev.corral.user.SignInFailures;
 import dev.corral.user.UserService;
@@ -26,11 +28,13 @@ class SignInLockout {
 
     private final UserService users;
     private final CorralProperties.SignInLockout settings;
+    private final AuditLog audit;
     private final Clock clock = Clock.systemUTC();
 
-    SignInLockout(UserService users, CorralProperties properties) {
+    SignInLockout(UserService users, CorralProperties properties, AuditLog audit) {
         this.users = users;
         this.settings = properties.signInLockout();
+        this.audit = audit;
     }
 
     /** The account's failures if it exists, and whether it is locked now. */
@@ -55,6 +59,9 @@ class SignInLockout {
             log.atWarn().addKeyValue("event", "sign_in_lockout").addKeyValue("lockedUserId", userId)
                     .log("Account '{}' locked for {} s after {} consecutive failed sign-ins", username,
                             lock.toSeconds(), failures);
+            audit.event(AuditAction.SIGN_IN_LOCKOUT).failure().actor(userId, username).target("user", userId, username)
+                    .detail("locked for " + lock.toSeconds() + " s after " + failures + " consecutive failed sign-ins")
+                    .record();
         }
     }
 

@@ -33,7 +33,8 @@ public record CorralProperties(
         @DefaultValue SignInLockout signInLockout,
         @DefaultValue Backup backup,
         @DefaultValue Migration migration,
-        @DefaultValue ApiKeys apiKeys) {
+        @DefaultValue ApiKeys apiKeys,
+        @DefaultValue Session session) {
 
     /** First admin account, created only when the database has no user yet. */
     public record Admin(@DefaultValue("") String username, @DefaultValue("") String password) {
@@ -127,5 +128,14 @@ public record CorralProperties(
      * expiry), so that scripts can switch to the new one; 0 ends it at once.
      */
     public record ApiKeys(@DefaultValue("24h") Duration rotationGrace) {
+    }
+
+    /**
+     * Sign-in sessions (stored in the database): one ends after {@code idleTimeout} without a request, and in any
+     * case {@code maxLifetime} after sign-in, however active. Whole seconds; both at least 1 s.
+     */
+    public record Session(
+            @DefaultValue("30m") Duration idleTimeout,
+            @DefaultValue("7d") Duration maxLifetime) {
     }
 }

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -24,10 +25,12 @@ public class UserService {
 
     private final UserRepository users;
     private final PasswordEncoder passwordEncoder;
+    private final ApplicationEventPublisher events;
 
-    UserService(UserRepository users, PasswordEncoder passwordEncoder) {
+    UserService(UserRepository users, PasswordEncoder passwordEncoder, ApplicationEventPublisher events) {
         this.users = users;
         this.passwordEncoder = passwordEncoder;
+        this.events = events;
     }
 
     public boolean hasUsers() {
@@ -78,6 +81,9 @@ public class UserService {
             throw new ApiException(ErrorCode.LAST_ADMIN, "The last active admin cannot be disabled.");
         }
         users.setEnabled(id, enabled);
+        if (!enabled) {
+            events.publishEvent(new AccountSessionsRevoked(id, null));
+        }
         return users.findById(id).orElseThrow(ApiException::notFound);
     }
 
