@@ -323,6 +323,26 @@ class ApiKeysIT extends IntegrationTest {
     }
 
     @Test
+    void aKeyCannotSeeOrEndSessionsNorSignOutTheCookieSentWithIt() {
+        ApiClient owner = newUser();
+        String secret = createKey(owner, "sessions").path("secret").asString();
+        ApiClient tool = withKey(secret);
+        for (ApiClient.Response refused : List.of(tool.get("/api/sessions"),
+                tool.post("/api/sessions/sign-out-everywhere", null))) {
+            assertThat(refused.status()).as(refused.raw()).isEqualTo(403);
+            assertThat(refused.errorCode()).isEqualTo("forbidden");
+        }
+        String sessionId = owner.get("/api/sessions").body().path("items").get(0).path("id").asString();
+        assertThat(tool.delete("/api/sessions/" + sessionId).status()).isEqualTo(403);
+
+        // Signing out with a key and the owner's cookie together ends nothing: the key request is stateless.
+        ApiClient both = withKey(secret).withHeader("Cookie", "CORRAL_SESSION=" + owner.cookie("CORRAL_SESSION"));
+        assertThat(both.post("/api/auth/logout", null).status()).isEqualTo(204);
+        assertThat(owner.get("/api/me").status()).isEqualTo(200);
+        assertThat(owner.get("/api/sessions").body().path("items")).hasSize(1);
+    }
+
+    @Test
     void anotherUsersKeyIsNotFoundWhetherBySessionOrByKey() {
         ApiClient alice = newUser();
         ApiClient bob = newUser();
