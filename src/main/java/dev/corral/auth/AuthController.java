@@ -44,7 +44,8 @@ class AuthController {
     record CsrfInfo(String headerName, String token) {
     }
 
-    record SetupState(boolean required) {
+    /** {@code signUpOpen}: whether the login page offers "Create an account" (POST /api/auth/signup). */
+    record SetupState(boolean required, boolean signUpOpen) {
     }
 
     private final AuthenticationManager authenticationManager;
@@ -90,12 +91,21 @@ class AuthController {
             authentication = authenticationManager.authenticate(
                     UsernamePasswordAuthenticationToken.unauthenticated(credentials.username(), credentials.password()));
         } catch (AuthenticationException e) {
+            // DisabledException comes after the password matched (SecurityConfig): a sign-up awaiting approval is
+            // told so, while a wrong password still gets the one answer below.
+            boolean pending = e instanceof DisabledException && !locked
+                    && users.isPendingApproval(credentials.username());
             // Recorded before the lock-out's own entry, which this failure may trigger.
             audit.event(AuditAction.SIGN_IN).failure()
                     .actor(failures.map(SignInFailures::userId).orElse(null), credentials.username())
                     .detail(failures.isEmpty() ? "unknown user" : locked ? "account locked"
+                            : pending ? "account pending approval"
                             : e instanceof DisabledException ? "account disabled" : "wrong password")
                     .record();
+            if (pending) {
+                throw new ApiException(ErrorCode.ACCOUNT_PENDING,
+                        "Your account awaits an admin's approval; try again once it is approved.");
+            }
             if (!locked) {
                 lockout.failed(credentials.username(), failures);
             }
@@ -143,7 +153,7 @@ class AuthController {
 
     @GetMapping("/api/setup")
     SetupState setupState() {
-        return new SetupState(!users.hasUsers());
+        return new SetupState(!users.hasUsers(), users.signUpOpen());
     }
 
     @PostMapping("/api/setup")

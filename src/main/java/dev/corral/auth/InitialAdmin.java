@@ -6,6 +6,8 @@ import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Component;
 
+import dev.corral.audit.AuditAction;
+import dev.corral.audit.AuditLog;
 import dev.corral.config.CorralProperties;
 import dev.corral.user.UserService;
 import dev.corral.web.ApiException;
@@ -21,10 +23,12 @@ class InitialAdmin implements ApplicationRunner {
 
     private final CorralProperties properties;
     private final UserService users;
+    private final AuditLog audit;
 
-    InitialAdmin(CorralProperties properties, UserService users) {
+    InitialAdmin(CorralProperties properties, UserService users, AuditLog audit) {
         this.properties = properties;
         this.users = users;
+        this.audit = audit;
     }
 
     @Override
@@ -39,7 +43,12 @@ class InitialAdmin implements ApplicationRunner {
         }
         try {
             users.createFirstAdmin(username, password)
-                    .ifPresent(admin -> log.info("Created the admin account '{}' from CORRAL_ADMIN_USERNAME.", admin.username()));
+                    .ifPresent(admin -> {
+                        log.info("Created the admin account '{}' from CORRAL_ADMIN_USERNAME.", admin.username());
+                        audit.event(AuditAction.SETUP).actor(admin.id(), admin.username())
+                                .target("user", admin.id(), admin.username()).detail("from CORRAL_ADMIN_USERNAME")
+                                .record();
+                    });
         } catch (ApiException e) {
             throw new IllegalStateException("CORRAL_ADMIN_USERNAME / CORRAL_ADMIN_PASSWORD rejected: "
                     + e.fields().values().stream().findFirst().orElse(e.getMessage()), e);

@@ -1,15 +1,20 @@
 package dev.corral.auth;
 
+import java.util.Map;
+
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.DisabledException;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.authentication.dao.DaoAuthenticationProvider;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
-import org.springframework.security.crypto.factory.PasswordEncoderFactories;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
+import org.springframework.security.crypto.password.DelegatingPasswordEncoder;
 import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.crypto.password.Pbkdf2PasswordEncoder;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
@@ -30,10 +35,17 @@ import dev.corral.web.ErrorResponses;
 @Configuration(proxyBeanMethods = false)
 class SecurityConfig {
 
+    private static final String PBKDF2 = "pbkdf2@SpringSecurity_v5_8";
+
     @Bean
     PasswordEncoder passwordEncoder() {
-        // bcrypt today, with the {id} prefix so that hashes can be upgraded later without a migration.
-        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+        // New hashes: PBKDF2-HMAC-SHA256 (Spring Security's 5.8 defaults: 310,000 iterations, 16-byte salt), which
+        // takes any password of the policy's 12-128 characters; bcrypt refuses more than 72 bytes. The {id} prefix
+        // keeps the bcrypt hashes of existing accounts working.
+        DelegatingPasswordEncoder encoder = new DelegatingPasswordEncoder(PBKDF2, Map.of(
+                PBKDF2, Pbkdf2PasswordEncoder.defaultsForSpringSecurity_v5_8(),
+                "bcrypt", new BCryptPasswordEncoder()));
+        return encoder;
     }
 
     @Bean
@@ -45,6 +57,15 @@ class SecurityConfig {
     AuthenticationManager authenticationManager(AccountUserDetailsService userDetails, PasswordEncoder encoder) {
         DaoAuthenticationProvider provider = new DaoAuthenticationProvider(userDetails);
         provider.setPasswordEncoder(encoder);
+        // A disabled (or pending) account is refused only after its password was checked: every refusal costs the
+        // same hash, and a correct password of a sign-up awaiting approval can be told "pending" (AuthController).
+        provider.setPreAuthenticationChecks(user -> {
+        });
+        provider.setPostAuthenticationChecks(user -> {
+            if (!user.isEnabled()) {
+                throw new DisabledException("disabled");
+            }
+        });
         return new ProviderManager(provider);
     }
 
@@ -74,6 +95,7 @@ class SecurityConfig {
                 .authorizeHttpRequests(auth -> auth
                         .requestMatchers(HttpMethod.GET, "/api/setup", "/api/auth/csrf").permitAll()
                         .requestMatchers(HttpMethod.POST, "/api/setup", "/api/auth/login", "/api/auth/logout").permitAll()
+                        .requestMatchers(HttpMethod.POST, "/api/auth/signup").permitAll()
                         .requestMatchers("/api/admin/**").hasRole("ADMIN")
                         .requestMatchers("/metrics").access(metricsAccess)
                         .requestMatchers("/metrics/**").hasRole("ADMIN")

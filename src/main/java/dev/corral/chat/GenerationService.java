@@ -37,6 +37,7 @@ import dev.corral.conversation.ConversationService;
 import dev.corral.conversation.Message;
 import dev.corral.ollama.OllamaClient;
 import dev.corral.ollama.OllamaException;
+import dev.corral.user.AccountDeleted;
 import dev.corral.web.ApiException;
 import dev.corral.web.ErrorCode;
 
@@ -165,6 +166,14 @@ public class GenerationService implements SmartLifecycle {
         if (generation != null && generation != RESERVED) {
             generation.cancellation.cancel();
         }
+    }
+
+    /** A deleted account's conversations are gone (ON DELETE CASCADE): stop their running answers too. */
+    @EventListener
+    void onAccountDeleted(AccountDeleted event) {
+        byConversation.values().stream()
+                .filter(generation -> generation != RESERVED && event.userId().equals(generation.userId))
+                .forEach(generation -> generation.cancellation.cancel());
     }
 
     private void run(Generation generation, ConversationService.Turn turn) {

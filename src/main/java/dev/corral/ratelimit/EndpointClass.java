@@ -6,7 +6,7 @@ import jakarta.servlet.http.HttpServletRequest;
 
 /** What a request costs, as far as rate limits go: each class has its own limit (see CorralProperties.RateLimit). */
 public enum EndpointClass {
-    /** Signing in and the first-start setup: always per client IP, the brute-force target. */
+    /** Signing in, sign-up and the first-start setup: always per client IP, the brute-force target. */
     SIGN_IN,
     /** Starting a generation (a new message or a regenerate): the expensive call to Ollama. */
     CHAT,
@@ -28,7 +28,8 @@ public enum EndpointClass {
         }
         boolean post = "POST".equals(request.getMethod());
         if (path.startsWith("/api/")) {
-            if (post && (path.equals("/api/auth/login") || path.equals("/api/setup"))) {
+            if (post && (path.equals("/api/auth/login") || path.equals("/api/setup")
+                    || path.equals("/api/auth/signup"))) {
                 return SIGN_IN;
             }
             if (post && CHAT_START.matcher(path).matches()) {

@@ -2,7 +2,12 @@ package dev.corral.user;
 
 import java.util.List;
 
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpSession;
+
 import org.springframework.http.HttpStatus;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -25,8 +30,14 @@ class AdminUserController {
     record CreateUser(String username, String password, Role role) {
     }
 
-    /** Either or both; {@code rateLimitMultiplier} 1 resets the user's rate limits to the configured ones. */
-    record UpdateUser(Boolean enabled, Integer rateLimitMultiplier) {
+    /**
+     * Any of the three; {@code rateLimitMultiplier} 1 resets the user's rate limits to the configured ones,
+     * {@code enabled: true} approves a pending account.
+     */
+    record UpdateUser(Boolean enabled, Integer rateLimitMultiplier, Role role) {
+    }
+
+    record NewPassword(String password) {
     }
 
     private final UserService users;
@@ -42,27 +53,42 @@ class AdminUserController {
 
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
-    User create(@RequestBody CreateUser request) {
-        return users.create(request.username(), request.password(), request.role() == null ? Role.USER : request.role());
+    User create(@AuthenticationPrincipal SignedInUser admin, @RequestBody CreateUser request) {
+        return users.create(admin, request.username(), request.password(),
+                request.role() == null ? Role.USER : request.role());
     }
 
     @PatchMapping("/{id}")
-    User update(@PathVariable String id, @RequestBody UpdateUser request) {
-        if (request.enabled() == null && request.rateLimitMultiplier() == null) {
-            throw ApiException.invalid("enabled", "must not be null (or give rateLimitMultiplier)");
+    User update(@AuthenticationPrincipal SignedInUser admin, @PathVariable String id,
+                @RequestBody UpdateUser request) {
+        if (request.enabled() == null && request.rateLimitMultiplier() == null && request.role() == null) {
+            throw ApiException.invalid("enabled", "must not be null (or give role or rateLimitMultiplier)");
         }
-        Integer multiplier = request.rateLimitMultiplier();
-        if (multiplier != null && (multiplier < 1 || multiplier > UserService.MAX_RATE_LIMIT_MULTIPLIER)) {
-            // Checked before anything changes.
-            throw ApiException.invalid("rateLimitMultiplier", "must be 1-" + UserService.MAX_RATE_LIMIT_MULTIPLIER);
-        }
-        User user = null;
-        if (request.rateLimitMultiplier() != null) {
-            user = users.setRateLimitMultiplier(id, request.rateLimitMultiplier());
-        }
-        if (request.enabled() != null) {
-            user = users.setEnabled(id, request.enabled());
-        }
-        return user;
+        return users.update(admin, id, request.role(), request.enabled(), request.rateLimitMultiplier());
+    }
+
+    /** Deletes the account with its conversations, messages and API keys; 409 last_admin for the last admin. */
+    @DeleteMapping("/{id}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void delete(@AuthenticationPrincipal SignedInUser admin, @PathVariable String id) {
+        users.delete(admin, id);
+    }
+
+    @PostMapping("/{id}/approve")
+    User approve(@AuthenticationPrincipal SignedInUser admin, @PathVariable String id) {
+        return users.approve(admin, id);
+    }
+
+    /** Sets a new password; the account's sessions end (the admin's own one stays when it is their account). */
+    @PostMapping("/{id}/password")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void resetPassword(@AuthenticationPrincipal SignedInUser admin, @PathVariable String id,
+                       @RequestBody NewPassword request, HttpServletRequest http) {
+        users.resetPassword(admin, id, request.password(), sessionId(http));
+    }
+
+    static String sessionId(HttpServletRequest request) {
+        HttpSession session = request.getSession(false);
+        return session == null ? null : session.getId();
     }
 }

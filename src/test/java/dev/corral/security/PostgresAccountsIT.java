@@ -1,0 +1,21 @@
+package dev.corral.security;
+
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import dev.corral.testsupport.PostgresDatabase;
+
+/**
+ * The accounts contract with DATABASE_URL pointing at a fresh PostgreSQL database, where concurrent removals of the
+ * last two admins need the lock that SQLite's single writer makes unnecessary.
+ */
+@ExtendWith(PostgresDatabase.class)
+class PostgresAccountsIT extends AccountsContract {
+
+    @DynamicPropertySource
+    static void postgres(DynamicPropertyRegistry registry) {
+        String url = PostgresDatabase.createDatabase();
+        registry.add("corral.database-url", () -> url);
+    }
+}
