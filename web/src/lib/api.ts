@@ -474,6 +474,43 @@ export function listAudit(
 export function auditExportUrl(filters: import('./types').AuditFilters): string {
   const params = auditQuery(filters).toString();
   return `/api/admin/audit/export${params ? `?${params}` : ''}`;
+// ---------------------------------------------------------------- accounts
+
+import type { AdminSettings, UserPatch } from './types';
+
+/** Creates an account awaiting an admin's approval; ApiError 403 `sign_up_closed` while sign-up is closed. */
+export function signUp(username: string, password: string): Promise<User> {
+  return request('POST', '/api/auth/signup', { body: { username, password } });
+}
+
+/** Changes the signed-in user's password; ApiError 400 `wrong_password` for a wrong current one. */
+export function changeOwnPassword(currentPassword: string, newPassword: string): Promise<void> {
+  return request('POST', '/api/me/password', { body: { currentPassword, newPassword } });
+}
+
+export function updateUser(id: string, patch: UserPatch): Promise<User> {
+  return request('PATCH', `/api/admin/users/${enc(id)}`, { body: patch });
+}
+
+export function approveUser(id: string): Promise<User> {
+  return request('POST', `/api/admin/users/${enc(id)}/approve`);
+}
+
+/** Deletes the account with all its data; ApiError 409 `last_admin` for the last active admin. */
+export function deleteUser(id: string): Promise<void> {
+  return request('DELETE', `/api/admin/users/${enc(id)}`);
+}
+
+export function resetUserPassword(id: string, password: string): Promise<void> {
+  return request('POST', `/api/admin/users/${enc(id)}/password`, { body: { password } });
+}
+
+export function getAdminSettings(): Promise<AdminSettings> {
+  return request('GET', '/api/admin/settings');
+}
+
+export function updateAdminSettings(patch: Partial<AdminSettings>): Promise<AdminSettings> {
+  return request('PATCH', '/api/admin/settings', { body: patch });
 }
 
 // ---------------------------------------------------------------- API keys

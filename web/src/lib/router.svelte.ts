@@ -1,8 +1,9 @@
-// A tiny History-API router: /login, /setup, /, /c/{id}, /account, /admin.
+// A tiny History-API router: /login, /setup, /signup, /, /c/{id}, /account, /admin.
 
 export type Route =
   | { name: 'login' }
   | { name: 'setup' }
+  | { name: 'signup' }
   | { name: 'chat'; conversationId: string | null }
   | { name: 'admin' }
   | { name: 'account' }
@@ -13,6 +14,7 @@ export function parseRoute(pathname: string): Route {
   if (path === '/') return { name: 'chat', conversationId: null };
   if (path === '/login') return { name: 'login' };
   if (path === '/setup') return { name: 'setup' };
+  if (path === '/signup') return { name: 'signup' };
   if (path === '/admin') return { name: 'admin' };
   if (path === '/account') return { name: 'account' };
   const m = /^\/c\/([^/]+)$/.exec(path);

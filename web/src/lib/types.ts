@@ -8,10 +8,14 @@ export interface User {
   role: Role;
   enabled: boolean;
   createdAt: string;
+  /** pending: a sign-up awaiting an admin's approval (enabled is false then). */
+  status: UserStatus;
 }
 
 export interface SetupStatus {
   required: boolean;
+  /** Whether the sign-in page offers "Create an account". */
+  signUpOpen: boolean;
 }
 
 export interface CsrfToken {
@@ -239,6 +243,18 @@ export interface AuditFilters {
   actor: string;
   from: string;
   to: string;
+export type UserStatus = 'pending' | 'enabled' | 'disabled';
+
+/** PATCH /api/admin/users/{id}: any of these. */
+export interface UserPatch {
+  enabled?: boolean;
+  role?: Role;
+  rateLimitMultiplier?: number;
+}
+
+/** GET/PATCH /api/admin/settings: settings an admin changes at run time. */
+export interface AdminSettings {
+  signUpOpen: boolean;
 }
 
 /** What an API key can do now: active and expiring (rotated, in its grace period) keys work. */

@@ -14,7 +14,8 @@ class SpaController {
 
     private final Resource index = new ClassPathResource("static/index.html");
 
-    @GetMapping(value = {"/", "/login", "/setup", "/admin", "/account", "/c/{conversationId}"}, produces = MediaType.TEXT_HTML_VALUE)
+    @GetMapping(value = {"/", "/login", "/setup", "/signup", "/admin", "/account", "/c/{conversationId}"},
+            produces = MediaType.TEXT_HTML_VALUE)
     ResponseEntity<Resource> index() {
         if (!index.exists()) {
             throw ApiException.notFound();

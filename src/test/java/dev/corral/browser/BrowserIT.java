@@ -244,6 +244,105 @@ class BrowserIT extends IntegrationTest {
         }
     }
 
+    @Test
+    void signUpApprovalAccountPasswordAndAdminActionsInTheUi() throws Exception {
+        ApiClient api = admin();
+        String name = "w" + UUID.randomUUID().toString().substring(0, 8);
+        String firstPassword = "window-seat-" + name;
+        driver.manage().deleteAllCookies();
+        try {
+            // Closed by default: the sign-in page offers no sign-up.
+            driver.get(baseUrl() + "/login");
+            named("button", "Sign in");
+            assertThat(driver.findElements(By.linkText("Create an account"))).isEmpty();
+
+            // An admin opens sign-up on the admin page.
+            signInAs(ADMIN, ADMIN_PASSWORD);
+            driver.get(baseUrl() + "/admin");
+            named("input", "Allow sign-up").click();
+            waitUntil("sign-up is open", () -> api.get("/api/admin/settings").body().path("signUpOpen").asBoolean());
+
+            // A visitor creates an account, which waits for approval.
+            driver.manage().deleteAllCookies();
+            driver.get(baseUrl() + "/login");
+            named("a", "Create an account").click();
+            type(named("input", "Username"), name);
+            type(named("input", "Password"), firstPassword);
+            named("button", "Create account").click();
+            waitUntil("the account is created", () -> driver.findElement(By.tagName("main")).getText()
+                    .contains("An admin must approve it"));
+            driver.get(baseUrl() + "/login");
+            type(named("input", "Username"), name);
+            type(named("input", "Password"), firstPassword);
+            named("button", "Sign in").click();
+            waitUntil("told the account is pending", () -> driver.findElement(By.cssSelector("[role=alert]")).getText()
+                    .contains("waiting for an admin to approve"));
+
+            // The admin approves it, makes it an admin and a user again, and resets its password.
+            signInAs(ADMIN, ADMIN_PASSWORD);
+            driver.get(baseUrl() + "/admin");
+            named("button", "Approve " + name).click();
+            waitUntil("approved", () -> "enabled".equals(account(api, name).path("status").asString()));
+            named("button", "Make " + name + " admin").click();
+            waitUntil("promoted", () -> "admin".equals(account(api, name).path("role").asString()));
+            named("button", "Make " + name + " a user").click();
+            waitUntil("demoted", () -> "user".equals(account(api, name).path("role").asString()));
+            named("button", "Reset password for " + name).click();
+            String resetPassword = "reset-by-admin-" + name;
+            type(named("input", "New password"), "short");
+            named("button", "Set password").click();
+            waitUntil("the dialog explains the refusal", () -> driver.findElement(By.cssSelector("dialog [role=alert]"))
+                    .getText().contains("12-128 characters"));
+            type(named("input", "New password"), resetPassword);
+            named("button", "Set password").click();
+            waitUntil("the password is reset", () -> anonymous().signIn(name, resetPassword).status() == 200);
+
+            // The user changes their own password on the account page.
+            driver.manage().deleteAllCookies();
+            signInAs(name, resetPassword);
+            driver.get(baseUrl() + "/account");
+            String ownPassword = "chosen-by-myself-" + name;
+            type(named("input", "Current password"), resetPassword);
+            type(named("input", "New password"), ownPassword);
+            type(named("input", "Confirm new password"), ownPassword);
+            named("button", "Change password").click();
+            waitUntil("the password is changed", () -> driver.findElement(By.cssSelector(".password [role=status]"))
+                    .getText().contains("Password changed"));
+            assertThat(anonymous().signIn(name, ownPassword).status()).isEqualTo(200);
+
+            // The admin deletes the account, confirming what is lost.
+            driver.manage().deleteAllCookies();
+            signInAs(ADMIN, ADMIN_PASSWORD);
+            driver.get(baseUrl() + "/admin");
+            named("button", "Delete " + name).click();
+            assertThat(driver.switchTo().alert().getText()).contains("conversations, messages and API keys");
+            driver.switchTo().alert().accept();
+            waitUntil("deleted", () -> api.get("/api/admin/users").body().path("items")
+                    .findValuesAsString("username").stream().noneMatch(name::equals));
+        } finally {
+            api.patch("/api/admin/settings", Map.of("signUpOpen", false));
+            driver.manage().deleteAllCookies();
+        }
+    }
+
+    private void signInAs(String username, String password) {
+        driver.manage().deleteAllCookies();
+        driver.get(baseUrl() + "/login");
+        type(named("input", "Username"), username);
+        type(named("input", "Password"), password);
+        named("button", "Sign in").click();
+        waitUntil("signed in as " + username, () -> !driver.findElements(By.cssSelector("textarea")).isEmpty());
+    }
+
+    private static tools.jackson.databind.JsonNode account(ApiClient admin, String username) {
+        for (tools.jackson.databind.JsonNode user : admin.get("/api/admin/users").body().path("items")) {
+            if (user.path("username").asString().equals(username)) {
+                return user;
+            }
+        }
+        return tools.jackson.databind.node.MissingNode.getInstance();
+    }
+
     private static List<WebElement> messages() {
         return driver.findElements(By.cssSelector("article.message"));
     }
