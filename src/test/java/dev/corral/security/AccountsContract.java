@@ -1,9 +1,13 @@
 package dev.corral.security;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
@@ -32,8 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Roles, account administration, the last-admin rule, the password policy and sign-up, through the HTTP API; what is
- * stored is checked through the API where it can be, else read from the database (the audit log, the rows a deleted
- * account leaves behind). Runs once against SQLite and once against PostgreSQL, where the last-admin rule needs its
+ * stored is checked through the API (the audit log too) where it can be, else read from the database (the rows a
+ * deleted account leaves behind, the active admins while none of the test's sessions may be an admin). Runs once against SQLite and once against PostgreSQL, where the last-admin rule needs its
  * lock. Each test leaves the shared Corral as it found it: "admin" the only active admin, sign-up closed.
  */
 abstract class AccountsContract extends IntegrationTest {
@@ -52,11 +56,14 @@ abstract class AccountsContract extends IntegrationTest {
     private ConfigurableApplicationContext context;
 
     private final List<String> extraAdmins = new ArrayList<>();
+    /** Audit entries are read from here on: those of this test (tests run one at a time). */
+    private Instant testStart;
     /** The admin session that creates this test's accounts (one sign-in, not one per account). */
     private ApiClient creator;
 
     @BeforeEach
     void recordRevocations() {
+        testStart = Instant.now();
         context.removeApplicationListener(RECORDER);
         context.addApplicationListener(RECORDER);
         REVOKED.clear();
@@ -504,7 +511,8 @@ abstract class AccountsContract extends IntegrationTest {
     record Account(String id, String name) {
     }
 
-    record AuditRow(long at, String action, String outcome, String actor, String detail) {
+    record AuditRow(long at, String action, String outcome, String actorId, String actor, String targetId,
+                    String detail) {
         String summary() {
             return (action + " " + outcome + " " + actor + (detail == null ? "" : " " + detail)).strip();
         }
@@ -552,27 +560,52 @@ abstract class AccountsContract extends IntegrationTest {
                 .list();
     }
 
+    /**
+     * The actions of account and settings changes: the ones this contract is about. Others (sign-in and sessions,
+     * rate limits) are left out, so that the checks hold whatever else is audited.
+     */
+    private static final Set<String> ACCOUNT_ACTIONS = Set.of("user_created", "user_approved",
+            "user_enabled", "user_disabled", "user_deleted", "role_changed", "rate_limit_changed", "password_reset",
+            "password_changed", "sign_up", "setup", "settings_changed");
+
+    /** How many account audit entries this test has caused so far (GET /api/admin/audit). */
     private long auditCount() {
-        return jdbc.sql("SELECT COUNT(*) FROM audit_log").query(Long.class).single();
+        return auditSinceTestStart().size();
     }
 
-    /** The audit entries about one account (as target), oldest first. */
+    /** The audit entries about one account (as target) since this test started, oldest first. */
     private List<AuditRow> audit(String targetId) {
-        return jdbc.sql("SELECT at, action, outcome, actor_name, detail FROM audit_log WHERE target_id = ? "
-                        + "ORDER BY at, id")
-                .param(targetId)
-                .query((rs, i) -> new AuditRow(rs.getLong("at"), rs.getString("action"), rs.getString("outcome"),
-                        rs.getString("actor_name"), rs.getString("detail")))
-                .list();
+        return auditSinceTestStart().stream().filter(e -> targetId.equals(e.targetId())).toList();
     }
 
     private List<AuditRow> audit(String actorId, String action) {
-        return jdbc.sql("SELECT at, action, outcome, actor_name, detail FROM audit_log WHERE actor_id = ? "
-                        + "AND action = ? ORDER BY at, id")
-                .params(actorId, action)
-                .query((rs, i) -> new AuditRow(rs.getLong("at"), rs.getString("action"), rs.getString("outcome"),
-                        rs.getString("actor_name"), rs.getString("detail")))
-                .list();
+        return auditSinceTestStart().stream()
+                .filter(e -> actorId.equals(e.actorId()) && action.equals(e.action())).toList();
+    }
+
+    /** Every account audit entry since this test started, page by page from GET /api/admin/audit; oldest first. */
+    private List<AuditRow> auditSinceTestStart() {
+        if (creator == null) {
+            creator = admin();
+        }
+        List<AuditRow> rows = new ArrayList<>();
+        String cursor = null;
+        do {
+            ApiClient.Response page = creator.get("/api/admin/audit?limit=200&from=" + testStart
+                    + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8)));
+            assertThat(page.status()).as(page.raw()).isEqualTo(200);
+            for (JsonNode e : page.body().path("items")) {
+                if (!ACCOUNT_ACTIONS.contains(e.path("action").asString())) {
+                    continue;
+                }
+                rows.add(new AuditRow(Instant.parse(e.path("at").asString()).toEpochMilli(),
+                        e.path("action").asString(), e.path("outcome").asString(), e.path("actorId").asString(null),
+                        e.path("actorName").asString(null), e.path("targetId").asString(null),
+                        e.path("detail").asString(null)));
+            }
+            cursor = page.body().path("nextCursor").asString(null);
+        } while (cursor != null);
+        return rows.reversed();
     }
 
     private long countRows(String table, String userId) {
