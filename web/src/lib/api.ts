@@ -474,6 +474,8 @@ export function listAudit(
 export function auditExportUrl(filters: import('./types').AuditFilters): string {
   const params = auditQuery(filters).toString();
   return `/api/admin/audit/export${params ? `?${params}` : ''}`;
+}
+
 // ---------------------------------------------------------------- accounts
 
 import type { AdminSettings, UserPatch } from './types';

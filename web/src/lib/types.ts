@@ -243,6 +243,8 @@ export interface AuditFilters {
   actor: string;
   from: string;
   to: string;
+}
+
 export type UserStatus = 'pending' | 'enabled' | 'disabled';
 
 /** PATCH /api/admin/users/{id}: any of these. */
