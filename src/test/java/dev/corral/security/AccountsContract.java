@@ -219,6 +219,9 @@ abstract class AccountsContract extends IntegrationTest {
     void deletingAnAccountRemovesItsConversationsAndMessagesAndStopsItsAnswers() throws Exception {
         Account carol = newAccount("user");
         ApiClient carolClient = signIn(carol);
+        String carolsKey = carolClient.post("/api/keys", Map.of("name", "tool")).body().path("secret").asString();
+        ApiClient carolByKey = anonymous().withHeader("Authorization", "Bearer " + carolsKey);
+        assertThat(carolByKey.get("/api/conversations").status()).isEqualTo(200);
         String kept = createConversation(carolClient);
         OLLAMA.setReply("carol's answer");
         carolClient.chat(kept, "carol's question");
@@ -237,6 +240,8 @@ abstract class AccountsContract extends IntegrationTest {
             assertThat(OLLAMA.awaitCancelled(Duration.ofSeconds(5))).isTrue();
         }
         assertThat(countRows("conversations", carol.id)).isZero();
+        assertThat(countRows("api_keys", carol.id)).isZero();
+        assertThat(carolByKey.get("/api/conversations").errorCode()).isEqualTo("invalid_api_key");
         assertThat(jdbc.sql("SELECT COUNT(*) FROM messages WHERE conversation_id IN (?, ?)").params(kept, running)
                 .query(Long.class).single()).isZero();
         assertThat(carolClient.get("/api/conversations/" + kept).status()).isEqualTo(401);
@@ -266,8 +271,9 @@ abstract class AccountsContract extends IntegrationTest {
                 .isEqualTo(204);
         assertThat(anonymous().signIn(dave.name, PASSWORD).errorCode()).isEqualTo("invalid_credentials");
         assertThat(anonymous().signIn(dave.name, newPassword).status()).isEqualTo(200);
-        // Dave's sessions are to end: the event the sessions feature acts on names all of them (keep none).
+        // Dave's sessions end: the event names all of them (keep none), and the session feature ends them.
         assertThat(REVOKED).containsExactly(new AccountSessionsRevoked(dave.id, null));
+        assertThat(daveClient.get("/api/me").status()).isEqualTo(401);
         assertThat(audit(dave.id)).extracting(AuditRow::summary).contains("password_reset success admin");
 
         // The policy applies; a refused password changes nothing.
@@ -280,7 +286,9 @@ abstract class AccountsContract extends IntegrationTest {
         assertThat(anonymous().signIn(dave.name, newPassword).status()).isEqualTo(200);
         assertThat(admin.post("/api/admin/users/" + UUID.randomUUID() + "/password", Map.of("password", newPassword))
                 .status()).isEqualTo(404);
-        assertThat(daveClient.post("/api/admin/users/" + dave.id + "/password", Map.of("password", newPassword))
+        ApiClient daveAgain = anonymous();
+        assertThat(daveAgain.signIn(dave.name, newPassword).status()).isEqualTo(200);
+        assertThat(daveAgain.post("/api/admin/users/" + dave.id + "/password", Map.of("password", newPassword))
                 .errorCode()).isEqualTo("forbidden");
     }
 
@@ -288,6 +296,14 @@ abstract class AccountsContract extends IntegrationTest {
     void aUserChangesTheirOwnPasswordWithTheCurrentOne() {
         Account erin = newAccount("user");
         ApiClient erinClient = signIn(erin);
+        ApiClient erinElsewhere = signIn(erin);
+        String erinsKey = erinClient.post("/api/keys", Map.of("name", "script")).body().path("secret").asString();
+        // A leaked key cannot take the account over: 403, whatever the passwords.
+        ApiClient withKey = anonymous().withHeader("Authorization", "Bearer " + erinsKey);
+        ApiClient.Response byKey = withKey.post("/api/me/password",
+                Map.of("currentPassword", PASSWORD, "newPassword", "taken-over-by-a-key-1"));
+        assertThat(byKey.status()).as(byKey.raw()).isEqualTo(403);
+        assertThat(byKey.errorCode()).isEqualTo("forbidden");
         String newPassword = "erins-new-long-secret-" + UUID.randomUUID().toString().substring(0, 6);
 
         ApiClient.Response wrong = erinClient.post("/api/me/password",
@@ -319,6 +335,7 @@ abstract class AccountsContract extends IntegrationTest {
             assertThat(revoked.keepSessionId()).isNotBlank();
         });
         assertThat(erinClient.get("/api/me").status()).isEqualTo(200);
+        assertThat(erinElsewhere.get("/api/me").status()).isEqualTo(401);
         assertThat(audit(erin.id)).extracting(AuditRow::summary).contains("password_changed success " + erin.name);
         // A password of 128 characters works (bcrypt would have refused anything over 72 bytes).
         String longest = "é".repeat(100) + "x".repeat(28);
