@@ -76,11 +76,11 @@ class ApiKeyRepository {
         return jdbc.sql("SELECT * FROM api_keys ORDER BY created_at DESC, id").query(ROW).list();
     }
 
-    /** Keys that work and were not rotated: the ones the per-user cap counts. */
+    /** Keys that work, rotated ones in their grace period included: the ones the per-user cap counts. */
     long countActive(String userId, Instant now) {
         return jdbc.sql("""
                 SELECT COUNT(*) FROM api_keys
-                WHERE user_id = ? AND revoked_at IS NULL AND replaced_by IS NULL
+                WHERE user_id = ? AND revoked_at IS NULL
                   AND (expires_at IS NULL OR expires_at > ?)""")
                 .params(userId, now.toEpochMilli()).query(Long.class).single();
     }

@@ -169,6 +169,12 @@ public class ApiKeyService {
         if (old.status(now) != ApiKey.Status.ACTIVE) {
             throw inactive();
         }
+        // The rotated key keeps working through its grace period: it still counts, so rotating again and again
+        // cannot pile up working keys past the cap.
+        if (keys.countActive(caller.id(), now) >= MAX_ACTIVE_KEYS) {
+            throw new ApiException(ErrorCode.API_KEY_LIMIT, "You have " + MAX_ACTIVE_KEYS
+                    + " working API keys (counting rotated ones in their grace period): revoke one first.");
+        }
         Instant expiry = keepExpiry ? old.expiresAt() : requested;
         ApiKeySecrets.Generated generated = generate();
         ApiKey key = new ApiKey(UUID.randomUUID().toString(), caller.id(), old.name(), generated.prefix(),

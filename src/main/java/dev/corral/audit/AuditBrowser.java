@@ -100,8 +100,9 @@ class AuditBrowser {
     }
 
     /**
-     * RFC 4180 quoting, and a leading quote mark before =, +, -, @, tab or CR so that a spreadsheet opening the
-     * export never runs a formula a user smuggled in through a username, key name or conversation title.
+     * Every cell quoted (RFC 4180), so that no separator a spreadsheet might use (',' or ';') splits it, and a leading
+     * quote mark before =, +, -, @, tab or CR so that a spreadsheet never runs a formula smuggled in through a
+     * username, key name or detail.
      */
     static String csvCell(String value) {
         if (value == null) {
@@ -111,10 +112,6 @@ class AuditBrowser {
         if (!text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0) {
             text = "'" + text;
         }
-        if (text.indexOf(',') >= 0 || text.indexOf('"') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0
-                || !text.equals(value)) {
-            return '"' + text.replace("\"", "\"\"") + '"';
-        }
-        return text;
+        return '"' + text.replace("\"", "\"\"") + '"';
     }
 }

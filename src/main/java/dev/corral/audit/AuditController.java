@@ -31,6 +31,9 @@ class AuditController {
     record Page(List<AuditEntry> items, String nextCursor) {
     }
 
+    private static final Instant EARLIEST = Instant.EPOCH;
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
     private final AuditBrowser browser;
 
     AuditController(AuditBrowser browser) {
@@ -79,8 +82,8 @@ class AuditController {
             throw ApiException.invalid("outcome", "must be success or failure");
         }
         String parsedActor = blankToNull(actor);
-        if (parsedActor != null && parsedActor.length() > 64) {
-            throw ApiException.invalid("actor", "must be at most 64 characters");
+        if (parsedActor != null && (parsedActor.length() > 64 || parsedActor.chars().anyMatch(Character::isISOControl))) {
+            throw ApiException.invalid("actor", "must be at most 64 characters, without control characters");
         }
         Instant fromInstant = instant("from", from, false);
         Instant toInstant = instant("to", to, true);
@@ -98,11 +101,18 @@ class AuditController {
             return null;
         }
         try {
+            Instant instant;
             if (text.length() == 10) {
                 LocalDate date = LocalDate.parse(text);
-                return (endOfDay ? date.plusDays(1) : date).atStartOfDay(ZoneOffset.UTC).toInstant();
+                instant = (endOfDay ? date.plusDays(1) : date).atStartOfDay(ZoneOffset.UTC).toInstant();
+            } else {
+                instant = Instant.parse(text);
             }
-            return Instant.parse(text);
+            // Stored times are epoch milliseconds: far-off years would overflow them.
+            if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+                throw ApiException.invalid(field, "must be between 1970 and 9999");
+            }
+            return instant;
         } catch (DateTimeParseException e) {
             throw ApiException.invalid(field, "must be a date (2026-01-31) or an ISO instant (2026-01-31T12:00:00Z)");
         }

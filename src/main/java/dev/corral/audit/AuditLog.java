@@ -26,6 +26,7 @@ public class AuditLog {
 
     private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
     private static final int MAX_DETAIL = 500;
+    private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("\\p{Cntrl}");
 
     private final AuditRepository entries;
     private final TrustedProxies trustedProxies;
@@ -105,7 +106,12 @@ public class AuditLog {
         return null;
     }
 
+    /** Bounded, and without control characters (PostgreSQL refuses NUL in text; a log viewer should see no escapes). */
     private static String truncate(String text, int max) {
-        return text == null || text.length() <= max ? text : text.substring(0, max);
+        if (text == null) {
+            return null;
+        }
+        String clean = CONTROL.matcher(text).replaceAll("?");
+        return clean.length() <= max ? clean : clean.substring(0, max);
     }
 }

@@ -48,6 +48,8 @@ class AuthController {
     record SetupState(boolean required, boolean signUpOpen) {
     }
 
+    private static final java.util.regex.Pattern ATTEMPTED_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,32}");
+
     private final AuthenticationManager authenticationManager;
     private final SecurityContextRepository contexts;
     private final UserService users;
@@ -79,7 +81,7 @@ class AuthController {
     User login(@RequestBody Credentials credentials, HttpServletRequest request, HttpServletResponse response) {
         if (credentials.username() == null || credentials.password() == null
                 || credentials.username().length() > 64 || credentials.password().length() > UserService.MAX_PASSWORD_LENGTH) {
-            audit.event(AuditAction.SIGN_IN).failure().actor(null, credentials.username())
+            audit.event(AuditAction.SIGN_IN).failure().actor(null, attemptedName(credentials.username()))
                     .detail("malformed credentials").record();
             throw invalidCredentials();
         }
@@ -97,7 +99,7 @@ class AuthController {
                     && users.isPendingApproval(credentials.username());
             // Recorded before the lock-out's own entry, which this failure may trigger.
             audit.event(AuditAction.SIGN_IN).failure()
-                    .actor(failures.map(SignInFailures::userId).orElse(null), credentials.username())
+                    .actor(failures.map(SignInFailures::userId).orElse(null), attemptedName(credentials.username()))
                     .detail(failures.isEmpty() ? "unknown user" : locked ? "account locked"
                             : pending ? "account pending approval"
                             : e instanceof DisabledException ? "account disabled" : "wrong password")
@@ -187,6 +189,14 @@ class AuthController {
         SecurityContextHolder.setContext(context);
         contexts.saveContext(context, request, response);
         return sessions.started(request, ((SignedInUser) authentication.getPrincipal()).id());
+    }
+
+    /**
+     * The typed username as the audit log keeps it: only what could be a username. People type passwords into the
+     * username field, and the log must not keep them (nor formulas for a spreadsheet, nor control characters).
+     */
+    private static String attemptedName(String typed) {
+        return typed != null && ATTEMPTED_NAME.matcher(typed).matches() ? typed : "(not a username)";
     }
 
     private static ApiException invalidCredentials() {

@@ -29,7 +29,7 @@ public enum EndpointClass {
         boolean post = "POST".equals(request.getMethod());
         if (path.startsWith("/api/")) {
             if (post && (path.equals("/api/auth/login") || path.equals("/api/setup")
-                    || path.equals("/api/auth/signup"))) {
+                    || path.equals("/api/auth/signup") || path.equals("/api/me/password"))) {
                 return SIGN_IN;
             }
             if (post && CHAT_START.matcher(path).matches()) {

@@ -35,6 +35,7 @@ class AdminSettingsController {
 
     @PatchMapping
     Settings update(@AuthenticationPrincipal SignedInUser admin, @RequestBody SettingsPatch patch) {
+        AdminUserController.refuseApiKey(admin, "change settings");
         if (patch.signUpOpen() == null) {
             throw ApiException.invalid("signUpOpen", "must not be null");
         }

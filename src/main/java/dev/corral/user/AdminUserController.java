@@ -18,6 +18,7 @@ import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.corral.web.ApiException;
+import dev.corral.web.ErrorCode;
 
 /** Account administration; the security configuration limits /api/admin/** to admins. */
 @RestController
@@ -54,6 +55,7 @@ class AdminUserController {
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     User create(@AuthenticationPrincipal SignedInUser admin, @RequestBody CreateUser request) {
+        refuseApiKey(admin, "create accounts");
         return users.create(admin, request.username(), request.password(),
                 request.role() == null ? Role.USER : request.role());
     }
@@ -63,6 +65,9 @@ class AdminUserController {
                 @RequestBody UpdateUser request) {
         if (request.enabled() == null && request.rateLimitMultiplier() == null && request.role() == null) {
             throw ApiException.invalid("enabled", "must not be null (or give role or rateLimitMultiplier)");
+        }
+        if (request.role() != null) {
+            refuseApiKey(admin, "change roles");
         }
         return users.update(admin, id, request.role(), request.enabled(), request.rateLimitMultiplier());
     }
@@ -76,6 +81,7 @@ class AdminUserController {
 
     @PostMapping("/{id}/approve")
     User approve(@AuthenticationPrincipal SignedInUser admin, @PathVariable String id) {
+        refuseApiKey(admin, "approve accounts");
         return users.approve(admin, id);
     }
 
@@ -84,7 +90,18 @@ class AdminUserController {
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void resetPassword(@AuthenticationPrincipal SignedInUser admin, @PathVariable String id,
                        @RequestBody NewPassword request, HttpServletRequest http) {
+        refuseApiKey(admin, "reset passwords");
         users.resetPassword(admin, id, request.password(), sessionId(http));
+    }
+
+    /**
+     * What would hand out a new way in (an account, a password, a role, an approval) needs a signed-in session: a
+     * leaked admin key must not be able to make itself a successor that outlives its revocation.
+     */
+    static void refuseApiKey(SignedInUser caller, String what) {
+        if (caller.viaApiKey()) {
+            throw new ApiException(ErrorCode.FORBIDDEN, "An API key cannot " + what + "; sign in to do that.");
+        }
     }
 
     static String sessionId(HttpServletRequest request) {

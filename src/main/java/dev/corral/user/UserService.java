@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Service;
@@ -145,7 +146,12 @@ public class UserService {
         String hash = passwordEncoder.encode(password);
         User user = new User(UUID.randomUUID().toString(), username, hash, role, !pending, Instant.now(), null,
                 pending);
-        users.insert(user);
+        try {
+            users.insert(user);
+        } catch (DuplicateKeyException e) {
+            // The same name created at the same moment (checked above, but the hash takes a while): the index wins.
+            throw new ApiException(ErrorCode.USERNAME_TAKEN, "That username is taken.");
+        }
         return user;
     }
 

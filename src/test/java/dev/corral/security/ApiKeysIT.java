@@ -130,14 +130,21 @@ class ApiKeysIT extends IntegrationTest {
         assertThat(refused.errorCode()).isEqualTo("api_key_limit");
         assertThat(refused.body().path("error").path("message").asString()).contains("50");
         assertThat(user.get("/api/keys").body().path("items")).hasSize(50);
-        // Rotating does not count against the cap; revoking one makes room.
-        assertThat(user.post("/api/keys/" + first + "/rotate", null).status()).isEqualTo(201);
-        assertThat(user.delete("/api/keys/" + first).status()).isEqualTo(204);
-        assertThat(user.post("/api/keys", Map.of("name", "one too many")).status()).isEqualTo(409);
+        // At the cap, rotating is refused too: the rotated key keeps working through its grace period, so
+        // rotation must not pile up working keys. Revoking one makes room.
+        ApiClient.Response rotation = user.post("/api/keys/" + first + "/rotate", null);
+        assertThat(rotation.status()).isEqualTo(409);
+        assertThat(rotation.errorCode()).isEqualTo("api_key_limit");
+        assertThat(user.get("/api/keys").body().path("items")).hasSize(50);
+        String firstId = first;
         String second = user.get("/api/keys").body().path("items").valueStream()
-                .filter(k -> k.path("status").asString().equals("active")).findFirst().orElseThrow()
+                .filter(k -> !k.path("id").asString().equals(firstId)).findFirst().orElseThrow()
                 .path("id").asString();
         assertThat(user.delete("/api/keys/" + second).status()).isEqualTo(204);
+        assertThat(user.post("/api/keys/" + first + "/rotate", null).status()).isEqualTo(201);
+        // The old key, in its grace period, still counts: 49 others + the new one + the old one.
+        assertThat(user.post("/api/keys", Map.of("name", "one too many")).status()).isEqualTo(409);
+        assertThat(user.delete("/api/keys/" + first).status()).isEqualTo(204);
         assertThat(user.post("/api/keys", Map.of("name", "now it fits")).status()).isEqualTo(201);
     }
 
@@ -340,6 +347,37 @@ class ApiKeysIT extends IntegrationTest {
         assertThat(both.post("/api/auth/logout", null).status()).isEqualTo(204);
         assertThat(owner.get("/api/me").status()).isEqualTo(200);
         assertThat(owner.get("/api/sessions").body().path("items")).hasSize(1);
+    }
+
+    @Test
+    void anAdminsKeyCannotHandOutNewWaysIn() {
+        ApiClient admin = admin();
+        ApiClient tool = withKey(createKey(admin, "admin-automation").path("secret").asString());
+        String userName = "k" + UUID.randomUUID().toString().substring(0, 8);
+        String userId = admin.post("/api/admin/users", Map.of("username", userName, "password", PASSWORD)).body()
+                .path("id").asString();
+        String adminId = admin.get("/api/me").body().path("id").asString();
+        String usersBefore = admin.get("/api/admin/users").raw();
+
+        List<ApiClient.Response> refused = List.of(
+                tool.post("/api/admin/users", Map.of("username", "successor", "password", "successor-password-1",
+                        "role", "admin")),
+                tool.post("/api/admin/users/" + adminId + "/password", Map.of("password", "taken-over-password-1")),
+                tool.post("/api/admin/users/" + userId + "/password", Map.of("password", "taken-over-password-1")),
+                tool.patch("/api/admin/users/" + userId, Map.of("role", "admin")),
+                tool.post("/api/admin/users/" + userId + "/approve", null),
+                tool.patch("/api/admin/settings", Map.of("signUpOpen", true)));
+        for (ApiClient.Response r : refused) {
+            assertThat(r.status()).as(r.http().request().uri() + " " + r.raw()).isEqualTo(403);
+            assertThat(r.errorCode()).isEqualTo("forbidden");
+        }
+        assertThat(admin.get("/api/admin/users").raw()).isEqualTo(usersBefore);
+        assertThat(anonymous().signIn(ADMIN, ADMIN_PASSWORD).status()).isEqualTo(200);
+        assertThat(anonymous().signIn(userName, PASSWORD).status()).isEqualTo(200);
+        assertThat(admin.get("/api/admin/settings").body().path("signUpOpen").asBoolean()).isFalse();
+        // Reading stays possible: automation can list accounts and keys.
+        assertThat(tool.get("/api/admin/users").status()).isEqualTo(200);
+        assertThat(tool.get("/api/admin/keys").status()).isEqualTo(200);
     }
 
     @Test
