@@ -1,10 +1,6 @@
 package dev.corral.browser;
 
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -12,20 +8,15 @@ import java.util.Set;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 import dev.corral.testsupport.ApiClient;
+import dev.corral.testsupport.Chromium;
 import dev.corral.testsupport.IntegrationTest;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,34 +27,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BrowserIT extends IntegrationTest {
 
-    private static final String CHROMIUM = "/usr/bin/chromium";
-    private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+    private static Chromium browser;
     private static WebDriver driver;
-    private static Path profile;
 
     @BeforeAll
     static void startBrowser() throws Exception {
-        boolean installed = new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute();
-        if (!"true".equalsIgnoreCase(System.getenv("CI"))) {
-            Assumptions.assumeTrue(installed, "Debian's chromium and chromium-driver are not installed (test.sh installs them)");
-        }
-        profile = Files.createTempDirectory("corral-chromium-");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-quic", "--window-size=1280,900", "--user-data-dir=" + profile);
-        // The console, to find Content-Security-Policy violations (Chromium reports each one there).
-        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
-        driver = new ChromeDriver(service, options);
+        browser = Chromium.start();
+        driver = browser.driver();
     }
 
     @AfterAll
     static void stopBrowser() {
-        if (driver != null) {
-            driver.quit();
+        if (browser != null) {
+            browser.close();
         }
     }
 
@@ -326,12 +302,7 @@ class BrowserIT extends IntegrationTest {
     }
 
     private void signInAs(String username, String password) {
-        driver.manage().deleteAllCookies();
-        driver.get(baseUrl() + "/login");
-        type(named("input", "Username"), username);
-        type(named("input", "Password"), password);
-        named("button", "Sign in").click();
-        waitUntil("signed in as " + username, () -> !driver.findElements(By.cssSelector("textarea")).isEmpty());
+        browser.signIn(baseUrl(), username, password);
     }
 
     private static tools.jackson.databind.JsonNode account(ApiClient admin, String username) {
@@ -351,48 +322,19 @@ class BrowserIT extends IntegrationTest {
         return driver.findElements(By.cssSelector("article.message.assistant")).getLast();
     }
 
-    /** The visible element of the given tag whose computed accessible name is exactly {@code name}. */
     private static WebElement named(String tag, String name) {
-        List<String> seen = new ArrayList<>();
-        WebElement[] found = new WebElement[1];
-        waitUntil(tag + " named '" + name + "' (seen: " + seen + ")", () -> {
-            seen.clear();
-            for (WebElement element : driver.findElements(By.tagName(tag))) {
-                try {
-                    if (!element.isDisplayed()) {
-                        continue;
-                    }
-                    String accessibleName = element.getAccessibleName();
-                    seen.add(accessibleName);
-                    if (name.equals(accessibleName)) {
-                        found[0] = element;
-                        return true;
-                    }
-                } catch (org.openqa.selenium.StaleElementReferenceException e) {
-                    // The page re-rendered; look again.
-                }
-            }
-            return false;
-        });
-        return found[0];
+        return browser.named(tag, name);
     }
 
     private static void type(WebElement field, String text) {
-        field.clear();
-        field.sendKeys(text);
+        browser.type(field, text);
     }
 
     private static void waitUntil(String what, java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(driver, Duration.ofSeconds(15)).withMessage(what).until(d -> {
-            try {
-                return condition.getAsBoolean();
-            } catch (org.openqa.selenium.StaleElementReferenceException | java.util.NoSuchElementException e) {
-                return false; // the page is re-rendering
-            }
-        });
+        browser.waitUntil(what, condition);
     }
 
     private static Object script(String js) {
-        return ((JavascriptExecutor) driver).executeScript(js);
+        return browser.script(js);
     }
 }

@@ -1,28 +1,22 @@
 package dev.corral.browser;
 
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
-import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import dev.corral.testsupport.ApiClient;
+import dev.corral.testsupport.Chromium;
 import dev.corral.testsupport.IntegrationTest;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,33 +27,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SessionsBrowserIT extends IntegrationTest {
 
-    private static final String CHROMIUM = "/usr/bin/chromium";
-    private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
     private static final String FIREFOX_ON_LINUX =
             "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0";
+    private static Chromium browser;
     private static ChromeDriver driver;
 
     @BeforeAll
     static void startBrowser() throws Exception {
-        boolean installed = new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute();
-        if (!"true".equalsIgnoreCase(System.getenv("CI"))) {
-            Assumptions.assumeTrue(installed, "Debian's chromium and chromium-driver are not installed (test.sh installs them)");
-        }
-        Path profile = Files.createTempDirectory("corral-chromium-");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-quic", "--window-size=1280,900", "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
-        driver = new ChromeDriver(service, options);
+        browser = Chromium.start();
+        driver = (ChromeDriver) browser.driver();
     }
 
     @AfterAll
     static void stopBrowser() {
-        if (driver != null) {
-            driver.quit();
+        if (browser != null) {
+            browser.close();
         }
     }
 
@@ -127,43 +109,15 @@ class SessionsBrowserIT extends IntegrationTest {
         }
     }
 
-    /** The visible element of the given tag whose computed accessible name is exactly {@code name}. */
     private static WebElement named(String tag, String name) {
-        List<String> seen = new ArrayList<>();
-        WebElement[] found = new WebElement[1];
-        waitUntil(tag + " named '" + name + "' (seen: " + seen + ")", () -> {
-            seen.clear();
-            for (WebElement element : driver.findElements(By.tagName(tag))) {
-                try {
-                    if (!element.isDisplayed()) {
-                        continue;
-                    }
-                    String accessibleName = element.getAccessibleName();
-                    seen.add(accessibleName);
-                    if (name.equals(accessibleName)) {
-                        found[0] = element;
-                        return true;
-                    }
-                } catch (org.openqa.selenium.StaleElementReferenceException e) {
-                    // The page re-rendered; look again.
-                }
-            }
-            return false;
-        });
-        return found[0];
+        return browser.named(tag, name);
     }
 
     private static void waitUntil(String what, java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(driver, Duration.ofSeconds(15)).withMessage(what).until(d -> {
-            try {
-                return condition.getAsBoolean();
-            } catch (org.openqa.selenium.StaleElementReferenceException | java.util.NoSuchElementException e) {
-                return false;
-            }
-        });
+        browser.waitUntil(what, condition);
     }
 
     private static Object script(String js) {
-        return ((JavascriptExecutor) driver).executeScript(js);
+        return browser.script(js);
     }
 }

@@ -20,7 +20,17 @@ class CrossUserIT extends IntegrationTest {
     @Test
     void noEndpointLetsAnotherUserReadOrChangeAConversation() throws Exception {
         ApiClient alice = newUser();
-        ApiClient bob = newUser();
+        noEndpointLetsBobReadOrChangeAConversation(alice, newUser());
+    }
+
+    @Test
+    void anotherUserCannotStopOrFollowALiveGeneration() throws Exception {
+        ApiClient alice = newUser();
+        bobCannotStopOrFollowALiveGeneration(alice, newUser());
+    }
+
+    /** Every conversation endpoint gives {@code bob} a 404 on Alice's conversation, which stays as it was. */
+    private void noEndpointLetsBobReadOrChangeAConversation(ApiClient alice, ApiClient bob) throws Exception {
         String conversation = createConversation(alice, Map.of("model", "llama3.2:latest", "title", "Alice's secrets",
                 "systemPrompt", "alice-system-prompt"));
         OLLAMA.setReply("alice-answer");
@@ -60,10 +70,8 @@ class CrossUserIT extends IntegrationTest {
         assertThat(OLLAMA.chatRequests()).hasSize(1);
     }
 
-    @Test
-    void anotherUserCannotStopOrFollowALiveGeneration() throws Exception {
-        ApiClient alice = newUser();
-        ApiClient bob = newUser();
+    /** {@code bob} can neither stop nor follow Alice's answer while it is generated. */
+    private void bobCannotStopOrFollowALiveGeneration(ApiClient alice, ApiClient bob) throws Exception {
         String conversation = createConversation(alice);
         OLLAMA.setTokenCount(100);
         OLLAMA.setTokenDelay(Duration.ofMillis(20));
@@ -93,62 +101,13 @@ class CrossUserIT extends IntegrationTest {
     @Test
     void noEndpointLetsAnotherUsersApiKeyReadOrChangeAConversation() throws Exception {
         ApiClient alice = newUser();
-        ApiClient bob = byKey(newUser());
-        String conversation = createConversation(alice, Map.of("model", "llama3.2:latest", "title", "Alice's secrets",
-                "systemPrompt", "alice-system-prompt"));
-        OLLAMA.setReply("alice-answer");
-        alice.chat(conversation, "alice-question");
-        JsonNode before = alice.get("/api/conversations/" + conversation).body();
-        String answerId = before.path("messages").get(1).path("id").asString();
-        String questionId = before.path("messages").get(0).path("id").asString();
-        String base = "/api/conversations/" + conversation;
-
-        List<ApiClient.Response> attempts = List.of(
-                bob.get(base),
-                bob.patch(base, Map.of("title", "pwned")),
-                bob.patch(base, Map.of("systemPrompt", "pwned")),
-                bob.delete(base),
-                bob.post(base + "/messages", Map.of("content", "continue alice's chat")),
-                bob.post(base + "/messages/" + answerId + "/stop", null),
-                bob.post(base + "/messages/" + questionId + "/stop", null),
-                bob.post(base + "/messages/" + answerId + "/regenerate", null),
-                bob.get(base + "/messages/" + answerId + "/events"),
-                bob.get(base + "/messages/" + questionId + "/events"));
-        for (ApiClient.Response r : attempts) {
-            assertThat(r.status()).as(r.http().request().method() + " " + r.http().request().uri()).isEqualTo(404);
-            assertThat(r.errorCode()).isEqualTo("not_found");
-            assertThat(r.raw()).doesNotContain("alice");
-        }
-        String bobs = createConversation(bob);
-        assertThat(bob.get("/api/conversations/" + bobs + "/messages/" + answerId + "/events").status()).isEqualTo(404);
-        assertThat(bob.post("/api/conversations/" + bobs + "/messages/" + answerId + "/stop", null).status())
-                .isEqualTo(404);
-        assertThat(bob.get("/api/conversations").body().path("items").findValuesAsString("id"))
-                .containsExactly(bobs);
-
-        JsonNode after = alice.get("/api/conversations/" + conversation).body();
-        assertThat(after).isEqualTo(before);
-        assertThat(OLLAMA.chatRequests()).hasSize(1);
+        noEndpointLetsBobReadOrChangeAConversation(alice, byKey(newUser()));
     }
 
     @Test
     void anotherUsersApiKeyCannotStopOrFollowALiveGeneration() throws Exception {
         ApiClient alice = newUser();
-        ApiClient bob = byKey(newUser());
-        String conversation = createConversation(alice);
-        OLLAMA.setTokenCount(100);
-        OLLAMA.setTokenDelay(Duration.ofMillis(20));
-        try (EventStream stream = alice.stream("/api/conversations/" + conversation + "/messages",
-                Map.of("content", "long one"))) {
-            String answerId = stream.next(Duration.ofSeconds(5)).data().path("assistantMessage").path("id").asString();
-            String base = "/api/conversations/" + conversation + "/messages/" + answerId;
-            assertThat(bob.get(base + "/events").status()).isEqualTo(404);
-            assertThat(bob.post(base + "/stop", null).status()).isEqualTo(404);
-            assertThat(bob.post("/api/conversations/" + conversation + "/messages", Map.of("content", "x")).status())
-                    .isEqualTo(404);
-            assertThat(stream.until("done", Duration.ofSeconds(10)).data().path("message").path("status").asString())
-                    .isEqualTo("complete");
-        }
+        bobCannotStopOrFollowALiveGeneration(alice, byKey(newUser()));
     }
 
     /** API keys are resources too: Bob, by session or by key, cannot see, revoke or rotate Alice's. */

@@ -21,7 +21,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * Debian's headless Chromium driven by Selenium, set up as BrowserIT does, for browser tests of other screens.
+ * Debian's headless Chromium driven by Selenium, shared by the browser tests.
  * Controls are found by their accessible names, as a screen reader would. Without Chromium (and outside CI) the
  * tests using it report themselves skipped.
  */
@@ -47,6 +47,7 @@ public final class Chromium implements AutoCloseable {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
                 "--disable-quic", "--window-size=1280,900", "--user-data-dir=" + profile);
+        // The console, to find Content-Security-Policy violations (Chromium reports each one there).
         options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
