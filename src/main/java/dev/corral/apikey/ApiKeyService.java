@@ -9,12 +9,14 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 import dev.corral.audit.AuditAction;
 import dev.corral.audit.AuditLog;
 import dev.corral.config.CorralProperties;
+import dev.corral.user.AccountPasswordReset;
 import dev.corral.user.SignedInUser;
 import dev.corral.user.User;
 import dev.corral.user.UserService;
@@ -208,6 +210,16 @@ public class ApiKeyService {
         ApiKey key = keys.findById(keyId).orElseThrow(ApiException::notFound);
         String owner = users.findById(key.userId()).map(User::username).orElse(key.userId());
         revoke(admin, key, owner);
+    }
+
+    /** An admin reset the owner's password: the account is being taken back, so none of its keys may stay. */
+    @EventListener
+    void revokeAllOnPasswordReset(AccountPasswordReset reset) {
+        for (ApiKey key : keys.findByUser(reset.userId())) {
+            if (key.revokedAt() == null) {
+                revoke(reset.admin(), key, reset.username());
+            }
+        }
     }
 
     private void revoke(SignedInUser actor, ApiKey key, String ownerName) {

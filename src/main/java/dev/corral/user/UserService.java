@@ -271,6 +271,7 @@ public class UserService {
         audit.event(AuditAction.PASSWORD_RESET).actor(admin.id(), admin.getUsername())
                 .target("user", user.id(), user.username()).record();
         events.publishEvent(new AccountSessionsRevoked(id, admin.id().equals(id) ? keepSessionId : null));
+        events.publishEvent(new AccountPasswordReset(id, user.username(), admin));
     }
 
     // ------------------------------------------------------------------ a user's own account

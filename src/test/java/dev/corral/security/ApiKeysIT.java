@@ -381,6 +381,26 @@ class ApiKeysIT extends IntegrationTest {
     }
 
     @Test
+    void anAdminsPasswordResetRevokesTheAccountsKeysWhileTheOwnersOwnChangeKeepsThem() {
+        ApiClient admin = admin();
+        String name = "r" + UUID.randomUUID().toString().substring(0, 8);
+        String userId = admin.post("/api/admin/users", Map.of("username", name, "password", PASSWORD)).body()
+                .path("id").asString();
+        ApiClient owner = anonymous();
+        assertThat(owner.signIn(name, PASSWORD).status()).isEqualTo(200);
+        JsonNode kept = createKey(owner, "kept");
+        assertThat(owner.post("/api/me/password", Map.of("currentPassword", PASSWORD,
+                "newPassword", "a-new-password-of-mine")).status()).isEqualTo(204);
+        assertThat(withKey(kept.path("secret").asString()).get("/api/me").status()).isEqualTo(200);
+
+        assertThat(admin.post("/api/admin/users/" + userId + "/password",
+                Map.of("password", "reset-by-the-admin-1")).status()).isEqualTo(204);
+        assertThat(withKey(kept.path("secret").asString()).get("/api/me").status()).isEqualTo(401);
+        assertThat(audit("key_revoked", kept.path("key").path("id").asString())).singleElement()
+                .satisfies(row -> assertThat(row.get("actor_name")).isEqualTo(ADMIN));
+    }
+
+    @Test
     void anotherUsersKeyIsNotFoundWhetherBySessionOrByKey() {
         ApiClient alice = newUser();
         ApiClient bob = newUser();
