@@ -244,10 +244,7 @@ public class ApiKeyService {
     }
 
     private static void refuseKeyPrincipal(SignedInUser caller, String what) {
-        if (caller.viaApiKey()) {
-            throw new ApiException(ErrorCode.FORBIDDEN,
-                    "An API key cannot " + what + " API keys: sign in with your password to do that.");
-        }
+        caller.requireSession("An API key cannot " + what + " API keys: sign in with your password to do that.");
     }
 
     private static ApiException inactive() {

@@ -15,8 +15,6 @@ import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.corral.user.SignedInUser;
-import dev.corral.web.ApiException;
-import dev.corral.web.ErrorCode;
 
 /**
  * The caller's own sign-in sessions: list them, end one, or end all of them ("sign out everywhere"). Another
@@ -57,9 +55,7 @@ class SessionController {
     }
 
     private static void refuseApiKeys(SignedInUser user) {
-        if (user.viaApiKey()) {
-            throw new ApiException(ErrorCode.FORBIDDEN,
-                    "Sessions can only be listed or ended from a signed-in browser session, not with an API key.");
-        }
+        user.requireSession(
+                "Sessions can only be listed or ended from a signed-in browser session, not with an API key.");
     }
 }

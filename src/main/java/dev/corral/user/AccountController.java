@@ -9,8 +9,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
-import dev.corral.web.ApiException;
-import dev.corral.web.ErrorCode;
 
 /** The signed-in user's own account. */
 @RestController
@@ -33,9 +31,7 @@ class AccountController {
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void changePassword(@AuthenticationPrincipal SignedInUser user, @RequestBody PasswordChange request,
                         HttpServletRequest http) {
-        if (user.viaApiKey()) {
-            throw new ApiException(ErrorCode.FORBIDDEN, "Change your password in a signed-in session, not with an API key.");
-        }
+        user.requireSession("Change your password in a signed-in session, not with an API key.");
         users.changeOwnPassword(user, request.currentPassword(), request.newPassword(),
                 AdminUserController.sessionId(http));
     }

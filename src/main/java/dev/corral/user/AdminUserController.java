@@ -18,7 +18,6 @@ import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.corral.web.ApiException;
-import dev.corral.web.ErrorCode;
 
 /** Account administration; the security configuration limits /api/admin/** to admins. */
 @RestController
@@ -99,9 +98,7 @@ class AdminUserController {
      * leaked admin key must not be able to make itself a successor that outlives its revocation.
      */
     static void refuseApiKey(SignedInUser caller, String what) {
-        if (caller.viaApiKey()) {
-            throw new ApiException(ErrorCode.FORBIDDEN, "An API key cannot " + what + "; sign in to do that.");
-        }
+        caller.requireSession("An API key cannot " + what + "; sign in to do that.");
     }
 
     static String sessionId(HttpServletRequest request) {

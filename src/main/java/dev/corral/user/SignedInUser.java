@@ -9,6 +9,9 @@ import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.core.userdetails.UserDetails;
 
+import dev.corral.web.ApiException;
+import dev.corral.web.ErrorCode;
+
 /**
  * The principal of a signed-in request, by session or by API key. Controllers take it with
  * {@code @AuthenticationPrincipal} and scope every query by {@link #id()}. It lives with the accounts (not in auth)
@@ -56,6 +59,16 @@ public final class SignedInUser implements UserDetails, CredentialsContainer {
     /** True when an API key, not a session, authenticated the request. */
     public boolean viaApiKey() {
         return apiKeyId != null;
+    }
+
+    /**
+     * Refuses (403 forbidden, with {@code message}) a request authenticated by an API key: for what hands out or
+     * ends a way in (keys, passwords, accounts, roles, sessions), so that a leaked key cannot outlive its revocation.
+     */
+    public void requireSession(String message) {
+        if (viaApiKey()) {
+            throw new ApiException(ErrorCode.FORBIDDEN, message);
+        }
     }
 
     @Override
