@@ -1,19 +1,28 @@
 // The one module that talks to the Corral server. Every fetch of the UI goes through here.
 import type {
+  AdminApiKeyList,
+  AdminSettings,
   ApiErrorBody,
+  ApiKeyList,
+  BackupInfo,
+  BackupStatus,
   ChatEvent,
   Conversation,
   ConversationDetail,
   ConversationPage,
   ConversationPatch,
+  CreatedApiKey,
   CsrfToken,
   Message,
   ModelList,
+  NewApiKey,
   NewConversation,
   NewUser,
+  SessionList,
   SetupStatus,
   User,
   UserList,
+  UserPatch,
 } from './types';
 
 /** An error answered by the server (or a network failure, status 0). */
@@ -438,8 +447,6 @@ export function setUserRateLimitMultiplier(
 
 // ---------------------------------------------------------------- backups (admin)
 
-import type { BackupInfo, BackupStatus } from './types';
-
 export function getBackupStatus(): Promise<BackupStatus> {
   return request('GET', '/backup/status');
 }
@@ -478,8 +485,6 @@ export function auditExportUrl(filters: import('./types').AuditFilters): string 
 
 // ---------------------------------------------------------------- accounts
 
-import type { AdminSettings, UserPatch } from './types';
-
 /** Creates an account awaiting an admin's approval; ApiError 403 `sign_up_closed` while sign-up is closed. */
 export function signUp(username: string, password: string): Promise<User> {
   return request('POST', '/api/auth/signup', { body: { username, password } });
@@ -517,8 +522,6 @@ export function updateAdminSettings(patch: Partial<AdminSettings>): Promise<Admi
 
 // ---------------------------------------------------------------- API keys
 
-import type { AdminApiKeyList, ApiKeyList, CreatedApiKey, NewApiKey } from './types';
-
 export function listApiKeys(): Promise<ApiKeyList> {
   return request('GET', '/api/keys');
 }
@@ -550,8 +553,6 @@ export function adminRevokeApiKey(id: string): Promise<void> {
 }
 
 // ---------------------------------------------------------------- sessions (own)
-
-import type { SessionList } from './types';
 
 export function listSessions(): Promise<SessionList> {
   return request('GET', '/api/sessions');
