@@ -1,9 +1,7 @@
 package dev.corral.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -18,6 +16,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -85,7 +84,7 @@ public final class RelayBenchmark {
                     .map(String::trim).filter(s -> !s.isEmpty()).map(Integer::parseInt).toList();
             long delay = Long.parseLong(one(a, "token-delay-ms", env("BENCH_TOKEN_DELAY_MS", "20")));
             int tokens = Integer.parseInt(one(a, "tokens", env("BENCH_TOKENS", "100")));
-            int warmup = Integer.parseInt(one(a, "warmup", env("BENCH_WARMUP", "50")));
+            int warmup = Integer.parseInt(one(a, "warmup", env("BENCH_WARMUP", "2000")));
             long timeout = Long.parseLong(one(a, "phase-timeout-s", env("BENCH_PHASE_TIMEOUT_S", "60")));
             List<String> opts = a.containsKey("java-opts") ? a.get("java-opts")
                     : List.of(env("CORRAL_JAVA_OPTS", DEFAULT_JAVA_OPTS));
@@ -112,7 +111,7 @@ public final class RelayBenchmark {
 
         private static IllegalArgumentException usage(String problem) {
             return new IllegalArgumentException(problem + "\nusage: RelayBenchmark [--jar target/corral.jar] "
-                    + "[--levels 1,100,1000] [--token-delay-ms 20] [--tokens 100] [--warmup 50] "
+                    + "[--levels 1,100,1000] [--token-delay-ms 20] [--tokens 100] [--warmup 2000] "
                     + "[--phase-timeout-s 60] [--java-opts '<opts>']... [--keep] [--strict] [--detail]");
         }
     }
@@ -261,25 +260,38 @@ public final class RelayBenchmark {
                     Thread.sleep(1000);
                 }
             }
-            int needed = settings.warmup + settings.levels.stream().mapToInt(Integer::intValue).sum();
+            // Warm-up rounds as large as the largest level, so that its code paths (a burst of connections, deep
+            // queues) are compiled too; round after round on the same conversations.
+            int warmupRound = Math.min(settings.warmup, Collections.max(settings.levels));
+            int needed = warmupRound + settings.levels.stream().mapToInt(Integer::intValue).sum();
             t0 = System.nanoTime();
             List<String> conversations = api.createConversations(needed, Duration.ofSeconds(120));
             System.out.printf(Locale.ROOT, "  created %d conversations in %.1f s%n", conversations.size(),
                     (System.nanoTime() - t0) / 1e9);
-            int next = 0;
+            int next = warmupRound;
             if (settings.warmup > 0) {
-                List<String> ids = conversations.subList(next, next + settings.warmup);
-                next += settings.warmup;
-                PhaseResult wd = phase(settings.warmup, k -> directChat(k), corral.pid());
-                PhaseResult wc = phase(settings.warmup, k -> corralChat(api, ids.get(k)), corral.pid());
-                System.out.printf(Locale.ROOT, "  warm-up (%d chats each way, not counted): errors %d / %d%n",
-                        settings.warmup, wc.errors, wd.errors);
-                if (wc.errors > 0 || wd.errors > 0) {
-                    printErrors("warm-up via Corral", wc);
-                    printErrors("warm-up direct", wd);
+                // Until the JIT has compiled the per-request and per-token paths of both processes, the compiler
+                // threads take a third of the CPU: measure the steady state a running server is in, not start-up.
+                List<String> ids = conversations.subList(0, warmupRound);
+                long w0 = System.nanoTime();
+                int errorsC = 0;
+                int errorsD = 0;
+                for (int done = 0; done < settings.warmup; done += warmupRound) {
+                    int n = Math.min(warmupRound, settings.warmup - done);
+                    PhaseResult wd = phase(n, k -> directChat(k), corral.pid());
+                    PhaseResult wc = phase(n, k -> corralChat(api, ids.get(k)), corral.pid());
+                    errorsC += wc.errors;
+                    errorsD += wd.errors;
+                    if (wc.errors > 0 || wd.errors > 0) {
+                        printErrors("warm-up via Corral", wc);
+                        printErrors("warm-up direct", wd);
+                    }
                 }
+                System.out.printf(Locale.ROOT, "  warm-up (%d chats each way in rounds of %d, not counted): errors "
+                        + "%d / %d, %.1f s%n", settings.warmup, warmupRound, errorsC, errorsD,
+                        (System.nanoTime() - w0) / 1e9);
             }
-            quiet();
+            quiet(corral.pid());
             long idleRss = rssKb(corral.pid());
             System.out.printf(Locale.ROOT, "  idle RSS before the first level: %d MB%n", idleRss / 1024);
             List<LevelResult> results = new ArrayList<>();
@@ -292,7 +304,7 @@ public final class RelayBenchmark {
                 PhaseResult relayed;
                 try {
                     direct = phase(level, k -> directChat(k), corral.pid());
-                    quiet();
+                    quiet(corral.pid());
                     relayed = phase(level, k -> corralChat(api, ids.get(k)), corral.pid());
                 } finally {
                     sampler.stop();
@@ -304,7 +316,7 @@ public final class RelayBenchmark {
                     printDetail("direct", direct);
                     printDetail("via Corral", relayed);
                 }
-                quiet();
+                quiet(corral.pid());
                 if (!corral.isAlive()) {
                     System.out.println("  Corral exited (status " + corral.exitValue() + "); see " + log);
                     break;
@@ -465,43 +477,41 @@ public final class RelayBenchmark {
     private ChatRun directChat(int index) {
         String body = "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Benchmark question "
                 + index + "\"}],\"stream\":true}";
-        HttpRequest request = HttpRequest.newBuilder(URI.create(ollama.baseUrl() + "/api/chat"))
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build();
+        URI base = URI.create(ollama.baseUrl());
         return (chat, open) -> {
-            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            chat.headers = System.nanoTime();
-            InputStream in = response.body();
-            open.add(in);
-            try (in; BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                if (response.statusCode() != 200) {
-                    chat.error = "HTTP " + response.statusCode();
-                    return;
-                }
-                String line;
-                while ((line = lines.readLine()) != null) {
-                    long now = System.nanoTime();
-                    if (line.isEmpty()) {
-                        continue;
-                    }
-                    String content = jsonStringAfter(line, "\"content\":\"");
-                    if (content != null && !content.isEmpty()) {
-                        chat.arrived(now);
-                        chat.text.append(content);
-                    }
-                    if (line.contains("\"error\":")) {
-                        chat.error = "error line";
+            try (StreamingRequest response = StreamingRequest.post(base, "/api/chat",
+                    Map.of("Content-Type", "application/json", "Accept", "application/x-ndjson"), body)) {
+                chat.headers = System.nanoTime();
+                InputStream closer = response.closer();
+                open.add(closer);
+                try {
+                    if (response.status != 200) {
+                        chat.error = "HTTP " + response.status;
                         return;
                     }
-                    if (line.contains("\"done\":true")) {
-                        return;
+                    String line;
+                    while ((line = response.readLine()) != null) {
+                        long now = System.nanoTime();
+                        if (line.isEmpty()) {
+                            continue;
+                        }
+                        String content = jsonStringAfter(line, "\"content\":\"");
+                        if (content != null && !content.isEmpty()) {
+                            chat.arrived(now);
+                            chat.text.append(content);
+                        }
+                        if (line.contains("\"error\":")) {
+                            chat.error = "error line";
+                            return;
+                        }
+                        if (line.contains("\"done\":true")) {
+                            return;
+                        }
                     }
+                    chat.error = "missing done";
+                } finally {
+                    open.remove(closer);
                 }
-                chat.error = "missing done";
-            } finally {
-                open.remove(in);
             }
         };
     }
@@ -509,53 +519,51 @@ public final class RelayBenchmark {
     /** Through Corral: POST …/messages, one arrival per SSE delta event; done must say complete. */
     private ChatRun corralChat(Corral api, String conversationId) {
         String body = "{\"content\":\"Benchmark question for " + conversationId + "\"}";
-        HttpRequest request = api.authed("/api/conversations/" + conversationId + "/messages")
-                .header("Content-Type", "application/json")
-                .header("Accept", "text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build();
+        String path = "/api/conversations/" + conversationId + "/messages";
         return (chat, open) -> {
-            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            chat.headers = System.nanoTime();
-            InputStream in = response.body();
-            open.add(in);
-            try (in; BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                if (response.statusCode() != 200) {
-                    String text = new String(in.readNBytes(300), StandardCharsets.UTF_8);
-                    chat.error = "HTTP " + response.statusCode() + " " + abbreviate(text);
-                    return;
-                }
-                String event = null;
-                String line;
-                while ((line = lines.readLine()) != null) {
-                    long now = System.nanoTime();
-                    if (line.startsWith("event: ")) {
-                        event = line.substring(7);
-                    } else if (line.startsWith("data: ")) {
-                        if ("delta".equals(event)) {
-                            String content = jsonStringAfter(line, "\"content\":\"");
-                            if (content != null && !content.isEmpty()) {
-                                chat.arrived(now);
-                                chat.text.append(content);
+            try (StreamingRequest response = StreamingRequest.post(api.base, path, Map.of("Cookie", api.cookies,
+                    "X-XSRF-TOKEN", api.csrf, "Content-Type", "application/json", "Accept", "text/event-stream"),
+                    body)) {
+                chat.headers = System.nanoTime();
+                InputStream closer = response.closer();
+                open.add(closer);
+                try {
+                    if (response.status != 200) {
+                        chat.error = "HTTP " + response.status + " " + abbreviate(response.readAtMost(300));
+                        return;
+                    }
+                    String event = null;
+                    String line;
+                    while ((line = response.readLine()) != null) {
+                        long now = System.nanoTime();
+                        if (line.startsWith("event: ")) {
+                            event = line.substring(7);
+                        } else if (line.startsWith("data: ")) {
+                            if ("delta".equals(event)) {
+                                String content = jsonStringAfter(line, "\"content\":\"");
+                                if (content != null && !content.isEmpty()) {
+                                    chat.arrived(now);
+                                    chat.text.append(content);
+                                }
+                            } else if ("done".equals(event)) {
+                                JsonNode message = JSON.readTree(line.substring(6)).path("message");
+                                String status = message.path("status").asString("");
+                                if (!status.equals("complete")) {
+                                    JsonNode err = message.path("error");
+                                    chat.error = "done with status " + status
+                                            + (err.isObject() ? " (" + err.path("code").asString("") + ": "
+                                            + abbreviate(err.path("message").asString("")) + ")" : "");
+                                } else if (!message.path("content").asString("").equals(expectedText)) {
+                                    chat.error = "stored text differs";
+                                }
+                                return;
                             }
-                        } else if ("done".equals(event)) {
-                            JsonNode message = JSON.readTree(line.substring(6)).path("message");
-                            String status = message.path("status").asString("");
-                            if (!status.equals("complete")) {
-                                JsonNode err = message.path("error");
-                                chat.error = "done with status " + status
-                                        + (err.isObject() ? " (" + err.path("code").asString("") + ": "
-                                        + abbreviate(err.path("message").asString("")) + ")" : "");
-                            } else if (!message.path("content").asString("").equals(expectedText)) {
-                                chat.error = "stored text differs";
-                            }
-                            return;
                         }
                     }
+                    chat.error = "missing done";
+                } finally {
+                    open.remove(closer);
                 }
-                chat.error = "missing done";
-            } finally {
-                open.remove(in);
             }
         };
     }
@@ -935,9 +943,24 @@ public final class RelayBenchmark {
     }
 
     /** Lets the last phase's stragglers (socket closes, DB writes, GC) settle before the next measurement. */
-    private static void quiet() throws InterruptedException {
+    /**
+     * Waits until Corral is idle (under 20 ms of CPU in half a second, at most 60 s): after a burst its JIT compiler
+     * threads may still work through their queue, and that would be measured as part of the next phase.
+     */
+    private static void quiet(long corralPid) throws InterruptedException {
         System.gc();
-        Thread.sleep(1500);
+        Thread.sleep(500);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long before = cpuNanos(corralPid);
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            long now = cpuNanos(corralPid);
+            if (now - before < TimeUnit.MILLISECONDS.toNanos(20)) {
+                return;
+            }
+            before = now;
+        }
+        System.out.println("  (Corral was still busy after 60 s of waiting for it to go idle)");
     }
 
     static int freePort() throws IOException {

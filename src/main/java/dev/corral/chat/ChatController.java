@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.http.HttpStatus;
@@ -50,28 +52,32 @@ class ChatController {
 
     @PostMapping
     void send(@AuthenticationPrincipal SignedInUser user, @PathVariable String conversationId,
-              @RequestBody SendMessage request, HttpServletResponse response) throws IOException {
-        stream(generations.start(user.id(), conversationId, request.content()), response);
+              @RequestBody SendMessage message, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
+        stream(generations.start(user.id(), conversationId, message.content()), request, response);
     }
 
-    private void stream(GenerationService.Started started, HttpServletResponse response) throws IOException {
+    private void stream(GenerationService.Started started, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
         OutputStream out = openEventStream(response);
         if (send(out, "start", Map.of("userMessage", started.turn().userMessage(),
                 "assistantMessage", started.turn().assistantMessage()))) {
-            follow(started.generation(), 0, out);
+            followAsync(request, started.generation(), 0, out);
         }
     }
 
     /** Answers the same user message again (e.g. after a failure), as a new branch that becomes the current path. */
     @PostMapping("/{messageId}/regenerate")
     void regenerate(@AuthenticationPrincipal SignedInUser user, @PathVariable String conversationId,
-                    @PathVariable String messageId, HttpServletResponse response) throws IOException {
-        stream(generations.regenerate(user.id(), conversationId, messageId), response);
+                    @PathVariable String messageId, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
+        stream(generations.regenerate(user.id(), conversationId, messageId), request, response);
     }
 
     @GetMapping("/{messageId}/events")
     void events(@AuthenticationPrincipal SignedInUser user, @PathVariable String conversationId,
-                @PathVariable String messageId, HttpServletResponse response) throws IOException {
+                @PathVariable String messageId, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
         Message stored = conversations.findMessage(user.id(), conversationId, messageId)
                 .filter(m -> m.role() == Message.Role.ASSISTANT)
                 .orElseThrow(ApiException::notFound);
@@ -87,7 +93,7 @@ class ChatController {
         Message snapshot = new Message(stored.id(), stored.conversationId(), stored.parentId(), stored.role(), soFar,
                 Message.Status.STREAMING, stored.model(), null, null, stored.createdAt(), stored.updatedAt());
         if (send(out, "snapshot", Map.of("message", snapshot))) {
-            follow(live, soFar.length(), out);
+            followAsync(request, live, soFar.length(), out);
         }
     }
 
@@ -99,6 +105,28 @@ class ChatController {
         Message stopped = generations.stop(messageId).orElse(null);
         return ResponseEntity.status(HttpStatus.ACCEPTED).body(stopped != null ? stopped
                 : conversations.findMessage(user.id(), conversationId, messageId).orElse(stored));
+    }
+
+    /**
+     * Relays the rest of the answer from a fresh virtual thread and lets the request thread return. Parked for the
+     * whole answer, the request thread would keep its deep stack (every filter of the chain) alive: about 25 KB of
+     * heap per open stream, a quarter of what a thousand streams hold. No timeout: the answer decides when the
+     * stream ends, and a client that went away is noticed when a write (a delta or a keep-alive) fails.
+     */
+    private void followAsync(HttpServletRequest request, Generation generation, int offset, OutputStream out) {
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0);
+        Thread.ofVirtual().name("events-" + generation.messageId()).start(() -> {
+            try {
+                follow(generation, offset, out);
+            } finally {
+                try {
+                    async.complete();
+                } catch (IllegalStateException alreadyCompleted) {
+                    // the container ended the request first (e.g. on shutdown)
+                }
+            }
+        });
     }
 
     /** Relays the answer from {@code offset} on until it is done or the client goes away. */
@@ -141,7 +169,7 @@ class ChatController {
                     .getBytes(StandardCharsets.UTF_8));
             out.flush();
             return true;
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
             return false;
         }
     }
@@ -151,7 +179,7 @@ class ChatController {
             out.write(": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             return true;
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
             return false;
         }
     }

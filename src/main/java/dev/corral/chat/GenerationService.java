@@ -208,9 +208,11 @@ public class GenerationService implements SmartLifecycle {
         } catch (RuntimeException e) {
             log.error("Could not store the end of answer {}", messageId, e);
         } finally {
-            generation.finish(done);
+            // Free the conversation before telling listeners: a client that sends its next message as soon as it
+            // sees "done" must not be refused as still generating.
             byMessage.remove(messageId, generation);
             byConversation.remove(generation.conversationId(), generation);
+            generation.finish(done);
             outcomes.get(status).increment();
         }
     }

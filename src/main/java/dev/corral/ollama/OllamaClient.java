@@ -47,6 +47,15 @@ import dev.corral.web.ErrorCode;
 public class OllamaClient {
 
     private static final Logger log = LoggerFactory.getLogger(OllamaClient.class);
+
+    static {
+        // The HttpClient's buffers are 16 KB by default (jdk.httpclient.bufsize, read once when the client classes
+        // load). Each open answer stream keeps one alive while its NDJSON lines (~150 bytes) trickle in: with a
+        // thousand streams that is 16 MB of mostly empty heap. 2 KB still takes a whole chunk in one read.
+        if (System.getProperty("jdk.httpclient.bufsize") == null) {
+            System.setProperty("jdk.httpclient.bufsize", "2048");
+        }
+    }
     private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
 
     public record ChatMessage(String role, String content) {
