@@ -54,7 +54,7 @@ public final class RelayBenchmark {
 
     // ------------------------------------------------------------------------------------------ settings
     record Settings(Path jar, List<Integer> levels, long tokenDelayMs, int tokens, int warmup, long phaseTimeoutS,
-                    List<String> javaOpts, boolean keep, boolean strict, boolean detail) {
+                    long rampMs, List<String> javaOpts, boolean keep, boolean strict, boolean detail) {
 
         static Settings parse(String[] args) {
             Map<String, List<String>> a = new LinkedHashMap<>();
@@ -74,8 +74,8 @@ public final class RelayBenchmark {
                 a.computeIfAbsent(key, x -> new ArrayList<>()).add(args[++k]);
             }
             for (String key : a.keySet()) {
-                if (!List.of("jar", "levels", "token-delay-ms", "tokens", "warmup", "phase-timeout-s", "java-opts",
-                        "keep", "strict", "detail").contains(key)) {
+                if (!List.of("jar", "levels", "token-delay-ms", "tokens", "warmup", "phase-timeout-s", "ramp-ms",
+                        "java-opts", "keep", "strict", "detail").contains(key)) {
                     throw usage("unknown option --" + key);
                 }
             }
@@ -86,17 +86,19 @@ public final class RelayBenchmark {
             int tokens = Integer.parseInt(one(a, "tokens", env("BENCH_TOKENS", "100")));
             int warmup = Integer.parseInt(one(a, "warmup", env("BENCH_WARMUP", "2000")));
             long timeout = Long.parseLong(one(a, "phase-timeout-s", env("BENCH_PHASE_TIMEOUT_S", "60")));
+            long ramp = Long.parseLong(one(a, "ramp-ms", env("BENCH_RAMP_MS", "0")));
             List<String> opts = a.containsKey("java-opts") ? a.get("java-opts")
                     : List.of(env("CORRAL_JAVA_OPTS", DEFAULT_JAVA_OPTS));
             boolean keep = a.containsKey("keep") || "1".equals(System.getenv("BENCH_KEEP"));
             boolean strict = a.containsKey("strict") || "1".equals(System.getenv("BENCH_STRICT"));
             if (levels.isEmpty() || levels.stream().anyMatch(l -> l < 1 || l > 20_000) || tokens < 2 || tokens > 10_000
-                    || delay < 0 || warmup < 0 || warmup > 20_000 || timeout < 1 || opts.size() > 10) {
+                    || delay < 0 || warmup < 0 || warmup > 20_000 || timeout < 1 || ramp < 0 || ramp > 600_000
+                    || opts.size() > 10) {
                 throw usage("a setting is out of range");
             }
             boolean detail = a.containsKey("detail") || "1".equals(System.getenv("BENCH_DETAIL"));
-            return new Settings(Path.of(jar).toAbsolutePath(), levels, delay, tokens, warmup, timeout, opts, keep,
-                    strict, detail);
+            return new Settings(Path.of(jar).toAbsolutePath(), levels, delay, tokens, warmup, timeout, ramp, opts,
+                    keep, strict, detail);
         }
 
         private static String one(Map<String, List<String>> a, String key, String fallback) {
@@ -112,7 +114,7 @@ public final class RelayBenchmark {
         private static IllegalArgumentException usage(String problem) {
             return new IllegalArgumentException(problem + "\nusage: RelayBenchmark [--jar target/corral.jar] "
                     + "[--levels 1,100,1000] [--token-delay-ms 20] [--tokens 100] [--warmup 2000] "
-                    + "[--phase-timeout-s 60] [--java-opts '<opts>']... [--keep] [--strict] [--detail]");
+                    + "[--phase-timeout-s 60] [--ramp-ms 0] [--java-opts '<opts>']... [--keep] [--strict] [--detail]");
         }
     }
 
@@ -193,10 +195,11 @@ public final class RelayBenchmark {
 
     int runAll() throws Exception {
         System.out.printf(Locale.ROOT, "Corral streaming-relay benchmark: stand-in Ollama at %s, %d ms/token, "
-                        + "%d tokens/answer (~%.1f s/answer), levels %s, warm-up %d chats, phase timeout %d s%n",
+                        + "%d tokens/answer (~%.1f s/answer), levels %s, warm-up %d chats, phase timeout %d s, %s%n",
                 ollama.baseUrl(), settings.tokenDelayMs, settings.tokens,
                 settings.tokenDelayMs * (settings.tokens - 1) / 1000.0, settings.levels, settings.warmup,
-                settings.phaseTimeoutS);
+                settings.phaseTimeoutS, settings.rampMs == 0 ? "all chats of a level start at once"
+                        : "the chats of a level start evenly over " + settings.rampMs + " ms");
         System.out.printf(Locale.ROOT, "Machine: %d CPUs shared by the load generator, the stand-in Ollama and Corral; "
                         + "load average %s; bench JVM: %s %s%n", Runtime.getRuntime().availableProcessors(),
                 loadAverage(), Runtime.version(),
@@ -367,8 +370,13 @@ public final class RelayBenchmark {
         ChatRun get(int index);
     }
 
-    /** Runs {@code n} chats at once (all released together), bounded by the phase timeout. */
+    /**
+     * Runs {@code n} chats at once, bounded by the phase timeout: all released together, or with --ramp-ms the k-th
+     * of them k/(n-1) of the ramp later (the same schedule for both sides of the comparison).
+     */
     private PhaseResult phase(int n, ChatFactory factory, long corralPid) throws InterruptedException {
+        long rampNanos = settings.rampMs * 1_000_000L;
+        AtomicLong released = new AtomicLong();
         Chat[] chats = new Chat[n];
         Set<InputStream> open = ConcurrentHashMap.newKeySet();
         CountDownLatch ready = new CountDownLatch(n);
@@ -379,10 +387,15 @@ public final class RelayBenchmark {
             Chat chat = new Chat(settings.tokens + 16);
             chats[k] = chat;
             ChatRun run = factory.get(k);
+            long offset = n <= 1 ? 0 : rampNanos * k / (n - 1);
             threads.add(Thread.ofVirtual().name("chat-" + k).start(() -> {
                 try {
                     ready.countDown();
                     go.await();
+                    long wait = released.get() + offset - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(Duration.ofNanos(wait));
+                    }
                     chat.start = System.nanoTime();
                     run.run(chat, open);
                 } catch (Throwable e) {
@@ -403,6 +416,7 @@ public final class RelayBenchmark {
         long bench0 = ownCpuNanos();
         long machine0 = machineBusyNanos();
         long t0 = System.nanoTime();
+        released.set(t0);
         go.countDown();
         boolean all = finished.await(settings.phaseTimeoutS, TimeUnit.SECONDS);
         long wall = System.nanoTime() - t0;

@@ -3,10 +3,9 @@ package dev.corral.chat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 
-import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -35,8 +34,6 @@ import dev.corral.web.ApiException;
 @RequestMapping("/api/conversations/{conversationId}/messages")
 class ChatController {
 
-    private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
-
     record SendMessage(String content) {
     }
 
@@ -59,10 +56,10 @@ class ChatController {
 
     private void stream(GenerationService.Started started, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
-        OutputStream out = openEventStream(response);
+        ServletOutputStream out = openEventStream(response);
         if (send(out, "start", Map.of("userMessage", started.turn().userMessage(),
                 "assistantMessage", started.turn().assistantMessage()))) {
-            followAsync(request, started.generation(), 0, out);
+            LiveEventStream.follow(request, out, started.generation(), 0, json);
         }
     }
 
@@ -82,7 +79,7 @@ class ChatController {
                 .filter(m -> m.role() == Message.Role.ASSISTANT)
                 .orElseThrow(ApiException::notFound);
         Generation live = generations.running(messageId).orElse(null);
-        OutputStream out = openEventStream(response);
+        ServletOutputStream out = openEventStream(response);
         if (live == null) {
             if (send(out, "snapshot", Map.of("message", stored))) {
                 send(out, "done", Map.of("message", stored));
@@ -93,7 +90,7 @@ class ChatController {
         Message snapshot = new Message(stored.id(), stored.conversationId(), stored.parentId(), stored.role(), soFar,
                 Message.Status.STREAMING, stored.model(), null, null, stored.createdAt(), stored.updatedAt());
         if (send(out, "snapshot", Map.of("message", snapshot))) {
-            followAsync(request, live, soFar.length(), out);
+            LiveEventStream.follow(request, out, live, soFar.length(), json);
         }
     }
 
@@ -107,53 +104,7 @@ class ChatController {
                 : conversations.findMessage(user.id(), conversationId, messageId).orElse(stored));
     }
 
-    /**
-     * Relays the rest of the answer from a fresh virtual thread and lets the request thread return. Parked for the
-     * whole answer, the request thread would keep its deep stack (every filter of the chain) alive: about 25 KB of
-     * heap per open stream, a quarter of what a thousand streams hold. No timeout: the answer decides when the
-     * stream ends, and a client that went away is noticed when a write (a delta or a keep-alive) fails.
-     */
-    private void followAsync(HttpServletRequest request, Generation generation, int offset, OutputStream out) {
-        AsyncContext async = request.startAsync();
-        async.setTimeout(0);
-        Thread.ofVirtual().name("events-" + generation.messageId()).start(() -> {
-            try {
-                follow(generation, offset, out);
-            } finally {
-                try {
-                    async.complete();
-                } catch (IllegalStateException alreadyCompleted) {
-                    // the container ended the request first (e.g. on shutdown)
-                }
-            }
-        });
-    }
-
-    /** Relays the answer from {@code offset} on until it is done or the client goes away. */
-    private void follow(Generation generation, int offset, OutputStream out) {
-        try {
-            while (true) {
-                Generation.Update update = generation.awaitUpdate(offset, KEEP_ALIVE);
-                if (!update.text().isEmpty()) {
-                    offset += update.text().length();
-                    if (!send(out, "delta", Map.of("content", update.text()))) {
-                        return;
-                    }
-                }
-                if (update.finished() != null) {
-                    send(out, "done", Map.of("message", update.finished()));
-                    return;
-                }
-                if (update.text().isEmpty() && !comment(out)) {
-                    return;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static OutputStream openEventStream(HttpServletResponse response) throws IOException {
+    private static ServletOutputStream openEventStream(HttpServletResponse response) throws IOException {
         response.setStatus(HttpServletResponse.SC_OK);
         response.setContentType("text/event-stream;charset=UTF-8");
         response.setHeader("Cache-Control", "no-cache, no-store");
@@ -167,16 +118,6 @@ class ChatController {
         try {
             out.write(("event: " + event + "\ndata: " + json.writeValueAsString(data) + "\n\n")
                     .getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            return true;
-        } catch (IOException | IllegalStateException e) {
-            return false;
-        }
-    }
-
-    private static boolean comment(OutputStream out) {
-        try {
-            out.write(": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             return true;
         } catch (IOException | IllegalStateException e) {

@@ -1,6 +1,8 @@
 package dev.corral.chat;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -9,8 +11,8 @@ import dev.corral.ollama.Cancellation;
 
 /**
  * One answer being generated: the text so far, held in memory for live listeners, and the cancel handle of its
- * Ollama request. Listeners read "everything after offset N", so a slow listener gets the missed text merged into
- * one delta instead of an ever-growing queue.
+ * Ollama request. Listeners are told when something changed and read "everything after offset N", so a slow
+ * listener gets the missed text merged into one delta instead of an ever-growing queue.
  */
 final class Generation {
 
@@ -18,15 +20,28 @@ final class Generation {
     record Update(String text, Message finished) {
     }
 
+    /**
+     * Someone following the answer (an event stream). Called on the thread that changed the answer, outside its
+     * lock: it must not block, and it reads what it needs with {@link #updateSince}.
+     */
+    interface Listener {
+        /** Text was appended or the answer finished. */
+        void changed();
+
+        /** Nothing may have happened for a while: time for a keep-alive. */
+        void keepAlive();
+    }
+
     final Message assistantMessage;
     final String userId;
     final Cancellation cancellation = new Cancellation();
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+    private final Condition finishedSignal = lock.newCondition();
     private final StringBuilder content = new StringBuilder();
     private Message finished;
     private int savedLength;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
     Generation(Message assistantMessage, String userId) {
         this.assistantMessage = assistantMessage;
@@ -45,10 +60,10 @@ final class Generation {
         lock.lock();
         try {
             content.append(text);
-            changed.signalAll();
         } finally {
             lock.unlock();
         }
+        notifyListeners();
     }
 
     String content() {
@@ -88,24 +103,47 @@ final class Generation {
         lock.lock();
         try {
             finished = message;
-            changed.signalAll();
+            finishedSignal.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        notifyListeners();
+    }
+
+    /** The text after {@code offset} (possibly empty) and the final message if the answer is done; never waits. */
+    Update updateSince(int offset) {
+        lock.lock();
+        try {
+            String text = content.length() > offset ? content.substring(offset) : "";
+            return new Update(text, finished);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Waits until there is text after {@code offset} or the answer is done, at most {@code timeout}. */
-    Update awaitUpdate(int offset, Duration timeout) throws InterruptedException {
-        long nanos = timeout.toNanos();
-        lock.lock();
-        try {
-            while (content.length() <= offset && finished == null && nanos > 0) {
-                nanos = changed.awaitNanos(nanos);
-            }
-            String text = content.length() > offset ? content.substring(offset) : "";
-            return new Update(text, finished);
-        } finally {
-            lock.unlock();
+    /**
+     * Registers a listener and tells it once right away, so that nothing appended before it registered is missed:
+     * listeners read "everything after my offset" on each call.
+     */
+    void addListener(Listener listener) {
+        listeners.add(listener);
+        listener.changed();
+    }
+
+    void removeListener(Listener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Asks every listener to send a keep-alive (called periodically by the generation service). */
+    void nudge() {
+        for (Listener listener : listeners) {
+            listener.keepAlive();
+        }
+    }
+
+    private void notifyListeners() {
+        for (Listener listener : listeners) {
+            listener.changed();
         }
     }
 
@@ -115,7 +153,7 @@ final class Generation {
         lock.lock();
         try {
             while (finished == null && nanos > 0) {
-                nanos = changed.awaitNanos(nanos);
+                nanos = finishedSignal.awaitNanos(nanos);
             }
             return finished;
         } finally {

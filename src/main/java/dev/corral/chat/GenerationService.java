@@ -274,16 +274,29 @@ public class GenerationService implements SmartLifecycle {
     /**
      * Stores the text of every running answer that grew since the last pass, every flush interval, in one
      * transaction. Done here rather than on each generation's thread so that relaying tokens never waits for
-     * the database, and a thousand answers cost one commit a second, not a thousand.
+     * the database, and a thousand answers cost one commit a second, not a thousand. Every keep-alive interval it
+     * also nudges the listeners of every running answer.
      */
     private void writeProgressPeriodically() {
+        long flushNanos = settings.flushInterval().toNanos();
+        long keepAliveNanos = settings.keepAliveInterval().toNanos();
+        long lastWrite = System.nanoTime();
+        long lastNudge = lastWrite;
         while (!Thread.currentThread().isInterrupted()) {
             try {
-                Thread.sleep(settings.flushInterval());
+                Thread.sleep(Duration.ofNanos(Math.min(flushNanos, keepAliveNanos)));
             } catch (InterruptedException e) {
                 return;
             }
-            writeProgress();
+            long now = System.nanoTime();
+            if (now - lastWrite >= flushNanos) {
+                lastWrite = now;
+                writeProgress();
+            }
+            if (now - lastNudge >= keepAliveNanos) {
+                lastNudge = now;
+                byMessage.values().forEach(Generation::nudge);
+            }
         }
     }
 

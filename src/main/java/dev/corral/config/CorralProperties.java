@@ -53,6 +53,8 @@ public record CorralProperties(
             @DefaultValue("4000") int maxMessageChars,
             /* How often a streaming answer is written to the database (at most this long is lost on a crash). */
             @DefaultValue("1s") Duration flushInterval,
+            /* How often an answer's event stream with nothing new gets a comment line, so that proxies and browsers keep it open. */
+            @DefaultValue("15s") Duration keepAliveInterval,
             /* On shutdown, running answers get this long to finish before they are stopped and stored as interrupted. */
             @DefaultValue("30s") Duration shutdownGrace) {
     }

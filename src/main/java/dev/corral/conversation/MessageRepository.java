@@ -3,10 +3,12 @@ package dev.corral.conversation;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -29,15 +31,20 @@ class MessageRepository {
                 Instant.ofEpochMilli(rs.getLong("created_at")), Instant.ofEpochMilli(rs.getLong("updated_at")));
     };
 
+    /** Progress writes per JDBC batch; between batches the writer lets other virtual threads run. */
+    private static final int PROGRESS_BATCH = 100;
+
     private final JdbcClient jdbc;
+    private final JdbcTemplate batches;
 
     private static Long nullableLong(ResultSet rs, String column) throws SQLException {
         long value = rs.getLong(column);
         return rs.wasNull() ? null : value;
     }
 
-    MessageRepository(JdbcClient jdbc) {
+    MessageRepository(JdbcClient jdbc, JdbcTemplate batches) {
         this.jdbc = jdbc;
+        this.batches = batches;
     }
 
     void insert(Message m) {
@@ -66,15 +73,29 @@ class MessageRepository {
                 .params(id, conversationId).query(ROW).optional();
     }
 
+    /**
+     * One prepared statement for all of them, in batches. With a thousand answers streaming this runs every second;
+     * the database calls do not let the carrier thread go, so between batches the writer yields it to the
+     * threads relaying tokens instead of holding it for the whole pass.
+     */
     void updateContents(Map<String, String> contentById, long now) {
+        List<Object[]> rows = new ArrayList<>(Math.min(PROGRESS_BATCH, contentById.size()));
         for (Map.Entry<String, String> e : contentById.entrySet()) {
-            updateContent(e.getKey(), e.getValue(), now);
+            rows.add(new Object[] {e.getValue(), now, e.getKey()});
+            if (rows.size() == PROGRESS_BATCH) {
+                updateContentBatch(rows);
+                rows.clear();
+                Thread.yield();
+            }
+        }
+        if (!rows.isEmpty()) {
+            updateContentBatch(rows);
         }
     }
 
-    void updateContent(String id, String content, long now) {
-        jdbc.sql("UPDATE messages SET content = ?, updated_at = ? WHERE id = ? AND status = 'STREAMING'")
-                .params(content, now, id).update();
+    private void updateContentBatch(List<Object[]> rows) {
+        batches.batchUpdate("UPDATE messages SET content = ?, updated_at = ? WHERE id = ? AND status = 'STREAMING'",
+                rows);
     }
 
     void finish(String id, String content, Message.Status status, Message.Error error, Message.Stats stats, long now) {

@@ -4,26 +4,20 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Lets another thread stop a chat request. Ollama has no cancel endpoint: closing the connection is the signal,
- * so cancelling aborts the pending exchange and closes the response body, which closes the connection.
+ * so cancelling closes the request's connection, which also ends a read blocked on it.
  */
 public final class Cancellation {
 
     private final CountDownLatch cancelled = new CountDownLatch(1);
-    private volatile Future<?> pendingResponse;
-    private volatile Closeable body;
+    private volatile Closeable connection;
 
     public void cancel() {
         cancelled.countDown();
-        Future<?> pending = pendingResponse;
-        if (pending != null) {
-            pending.cancel(true);
-        }
-        closeBody();
+        closeConnection();
     }
 
     public boolean isCancelled() {
@@ -40,25 +34,19 @@ public final class Cancellation {
         }
     }
 
-    void attach(Future<?> pending) {
-        this.pendingResponse = pending;
+    /** The connection a cancel closes; closed at once if the cancel came first. */
+    void attach(Closeable connection) {
+        this.connection = connection;
         if (isCancelled()) {
-            pending.cancel(true);
+            closeConnection();
         }
     }
 
-    void attach(Closeable responseBody) {
-        this.body = responseBody;
-        if (isCancelled()) {
-            closeBody();
-        }
-    }
-
-    private void closeBody() {
-        Closeable b = body;
-        if (b != null) {
+    private void closeConnection() {
+        Closeable c = connection;
+        if (c != null) {
             try {
-                b.close();
+                c.close();
             } catch (IOException ignored) {
                 // Closing is all we wanted.
             }

@@ -1,10 +1,8 @@
 package dev.corral.ollama;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -16,8 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -29,7 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -39,24 +37,17 @@ import dev.corral.config.CorralProperties;
 import dev.corral.web.ErrorCode;
 
 /**
- * Ollama's REST API over the JDK HttpClient (HTTP/1.1), following ../shared/reference/ollama-api.md: NDJSON read line
- * by line, {@code {"error"}} lines mid-stream, the final {@code done} chunk, no time limit before the first byte
+ * Ollama's REST API over HTTP/1.1 (the JDK HttpClient for short calls, {@link StreamingExchange} for streamed
+ * answers), following ../shared/reference/ollama-api.md: NDJSON read line by line, {@code {"error"}} lines mid-stream, the final {@code done} chunk, no time limit before the first byte
  * (a cold model may load for minutes), cancellation by closing the connection, 503 retried with back-off.
  */
 @Component
 public class OllamaClient {
 
     private static final Logger log = LoggerFactory.getLogger(OllamaClient.class);
-
-    static {
-        // The HttpClient's buffers are 16 KB by default (jdk.httpclient.bufsize, read once when the client classes
-        // load). Each open answer stream keeps one alive while its NDJSON lines (~150 bytes) trickle in: with a
-        // thousand streams that is 16 MB of mostly empty heap. 2 KB still takes a whole chunk in one read.
-        if (System.getProperty("jdk.httpclient.bufsize") == null) {
-            System.setProperty("jdk.httpclient.bufsize", "2048");
-        }
-    }
     private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
+    /** Ollama's NDJSON lines are a few hundred bytes; a longer one is not worth holding in memory. */
+    private static final int MAX_LINE_BYTES = 4 * 1024 * 1024;
 
     public record ChatMessage(String role, String content) {
     }
@@ -79,6 +70,25 @@ public class OllamaClient {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record WireOptions(Double temperature) {
+    }
+
+    /**
+     * One NDJSON line of a streamed answer, bound to a record rather than read as a tree: only the fields Corral
+     * uses are kept, the rest are skipped without being built (this runs for every token of every answer).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record WireChunk(WireMessage message, Boolean done, JsonNode error,
+                     @JsonProperty("done_reason") String doneReason,
+                     @JsonProperty("prompt_eval_count") Long promptEvalCount,
+                     @JsonProperty("eval_count") Long evalCount,
+                     @JsonProperty("total_duration") Long totalDuration,
+                     @JsonProperty("load_duration") Long loadDuration,
+                     @JsonProperty("prompt_eval_duration") Long promptEvalDuration,
+                     @JsonProperty("eval_duration") Long evalDuration) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record WireMessage(String content) {
     }
 
     private final CorralProperties.Ollama settings;
@@ -173,69 +183,70 @@ public class OllamaClient {
     /**
      * Streams a chat answer: {@code onContent} receives each piece of text as it arrives; returns the final
      * statistics. Throws {@link OllamaException} on failure and {@link CancellationException} when cancelled.
+     * Runs on the caller's (virtual) thread, which blocks in socket reads between chunks.
      */
     public ChatResult chat(ChatRequest chat, Consumer<String> onContent, Cancellation cancellation) {
         byte[] body = json.writeValueAsBytes(new WireChatRequest(chat.model(), chat.messages(), true,
                 chat.temperature() == null ? null : new WireOptions(chat.temperature())));
-        HttpRequest request = HttpRequest.newBuilder(endpoint("/api/chat"))
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
+        URI uri = endpoint("/api/chat");
         Duration backoff = settings.busyBackoff();
         for (int attempt = 0; ; attempt++) {
-            HttpResponse<InputStream> response = send(request, cancellation);
-            int status = response.statusCode();
-            if (status == 200) {
-                return readStream(response.body(), onContent, cancellation);
-            }
-            String message = errorText(readAtMost(response.body()));
-            if (status == 503 && attempt < settings.busyRetries()) {
-                log.info("Ollama is busy ({}); retrying in {} ms", message, backoff.toMillis());
-                if (cancellation.await(backoff)) {
-                    throw new CancellationException();
+            try (StreamingExchange exchange = send(uri, body, cancellation)) {
+                int status = exchange.status();
+                if (status == 200) {
+                    return readStream(exchange, onContent, cancellation);
                 }
-                backoff = backoff.multipliedBy(2);
-                continue;
+                String message = errorText(exchange.readAtMost(MAX_ERROR_BODY_BYTES));
+                if (status == 503 && attempt < settings.busyRetries()) {
+                    log.info("Ollama is busy ({}); retrying in {} ms", message, backoff.toMillis());
+                    exchange.close();
+                    if (cancellation.await(backoff)) {
+                        throw new CancellationException();
+                    }
+                    backoff = backoff.multipliedBy(2);
+                    continue;
+                }
+                throw switch (status) {
+                    case 503 -> new OllamaException(ErrorCode.OLLAMA_BUSY,
+                            "Ollama is busy and did not accept the request after " + (attempt + 1) + " tries: "
+                                    + message);
+                    case 404 -> new OllamaException(ErrorCode.MODEL_NOT_FOUND,
+                            "Ollama does not have the model '" + chat.model() + "': " + message);
+                    default -> new OllamaException(ErrorCode.OLLAMA_ERROR,
+                            "Ollama answered " + status + ": " + message);
+                };
             }
-            throw switch (status) {
-                case 503 -> new OllamaException(ErrorCode.OLLAMA_BUSY,
-                        "Ollama is busy and did not accept the request after " + (attempt + 1) + " tries: " + message);
-                case 404 -> new OllamaException(ErrorCode.MODEL_NOT_FOUND,
-                        "Ollama does not have the model '" + chat.model() + "': " + message);
-                default -> new OllamaException(ErrorCode.OLLAMA_ERROR, "Ollama answered " + status + ": " + message);
-            };
         }
     }
 
-    private HttpResponse<InputStream> send(HttpRequest request, Cancellation cancellation) {
+    /** Connects, sends the request and reads the response head; a cancel meanwhile closes the connection. */
+    private StreamingExchange send(URI uri, byte[] body, Cancellation cancellation) {
         if (cancellation.isCancelled()) {
             throw new CancellationException();
         }
         long started = System.nanoTime();
-        CompletableFuture<HttpResponse<InputStream>> pending =
-                http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
-        cancellation.attach(pending);
+        StreamingExchange exchange;
         try {
-            HttpResponse<InputStream> response = pending.get();
-            // Time to the response headers: for a chat this is how long Ollama took to accept it (model loading
-            // included); the answer's own duration is measured as time to first token and tokens per second.
-            recordLatency("/api/chat", String.valueOf(response.statusCode()), started);
-            cancellation.attach(response.body());
-            return response;
-        } catch (CancellationException e) {
-            throw e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            pending.cancel(true);
-            throw new CancellationException();
-        } catch (ExecutionException e) {
+            exchange = StreamingExchange.open(uri);
+        } catch (IOException e) {
+            recordLatency("/api/chat", "unreachable", started);
+            throw unreachable(e);
+        }
+        cancellation.attach(exchange);
+        try {
+            exchange.send(uri, "application/json", "application/x-ndjson", body, settings.connectTimeout());
+        } catch (IOException e) {
+            exchange.close();
             if (cancellation.isCancelled()) {
                 throw new CancellationException();
             }
             recordLatency("/api/chat", "unreachable", started);
-            throw unreachable(e.getCause());
+            throw unreachable(e);
         }
+        // Time to the response headers: for a chat this is how long Ollama took to accept it (model loading
+        // included); the answer's own duration is measured as time to first token and tokens per second.
+        recordLatency("/api/chat", String.valueOf(exchange.status()), started);
+        return exchange;
     }
 
     /** Ollama upstream latency by endpoint and HTTP status ("unreachable" when no answer came). */
@@ -250,29 +261,27 @@ public class OllamaClient {
                 .record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
     }
 
-    private ChatResult readStream(InputStream body, Consumer<String> onContent, Cancellation cancellation) {
-        // A small buffer: a thousand streams at once each keep one, and longer lines simply grow a StringBuilder.
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 1024)) {
-            String line;
-            while ((line = lines.readLine()) != null) {
-                if (line.isBlank()) {
+    private ChatResult readStream(StreamingExchange body, Consumer<String> onContent, Cancellation cancellation) {
+        try {
+            while (body.nextLine(MAX_LINE_BYTES)) {
+                if (isBlank(body.line(), body.lineLength())) {
                     continue;
                 }
-                JsonNode chunk = json.readTree(line);
-                JsonNode error = chunk.get("error");
-                if (error != null && !error.isNull()) {
-                    throw new OllamaException(ErrorCode.OLLAMA_ERROR, "Ollama failed while answering: " + error.asString());
+                WireChunk chunk = json.readValue(body.line(), 0, body.lineLength(), WireChunk.class);
+                if (chunk.error() != null && !chunk.error().isNull()) {
+                    throw new OllamaException(ErrorCode.OLLAMA_ERROR,
+                            "Ollama failed while answering: " + chunk.error().asString());
                 }
                 // The final chunk may carry text too, so every chunk's content is appended.
-                String content = chunk.path("message").path("content").asString("");
+                String content = chunk.message() == null || chunk.message().content() == null ? ""
+                        : chunk.message().content();
                 if (!content.isEmpty()) {
                     onContent.accept(content);
                 }
-                if (chunk.path("done").asBoolean(false)) {
-                    return new ChatResult(textOrNull(chunk, "done_reason"), longOrNull(chunk, "prompt_eval_count"),
-                            longOrNull(chunk, "eval_count"), longOrNull(chunk, "total_duration"),
-                            longOrNull(chunk, "load_duration"), longOrNull(chunk, "prompt_eval_duration"),
-                            longOrNull(chunk, "eval_duration"));
+                if (Boolean.TRUE.equals(chunk.done())) {
+                    return new ChatResult(chunk.doneReason(), chunk.promptEvalCount(), chunk.evalCount(),
+                            chunk.totalDuration(), chunk.loadDuration(), chunk.promptEvalDuration(),
+                            chunk.evalDuration());
                 }
             }
         } catch (IOException | JacksonException e) {
@@ -292,7 +301,8 @@ public class OllamaClient {
     }
 
     private OllamaException unreachable(Throwable cause) {
-        String reason = cause instanceof HttpConnectTimeoutException ? "connection timed out"
+        String reason = cause instanceof HttpConnectTimeoutException || cause instanceof SocketTimeoutException
+                ? "connection timed out"
                 : cause instanceof HttpTimeoutException ? "no answer in time"
                 : cause instanceof ConnectException ? "connection refused"
                 : "connection failed";
@@ -303,14 +313,6 @@ public class OllamaClient {
     private URI endpoint(String path) {
         String base = settings.baseUrl().toString();
         return URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) + path : base + path);
-    }
-
-    private static byte[] readAtMost(InputStream body) {
-        try (body) {
-            return body.readNBytes(MAX_ERROR_BODY_BYTES);
-        } catch (IOException e) {
-            return new byte[0];
-        }
     }
 
     /** Ollama's errors are {@code {"error":"…"}} when JSON, plain text otherwise (e.g. "404 page not found"). */
@@ -327,13 +329,17 @@ public class OllamaClient {
         return text.length() > 300 ? text.substring(0, 300) + "…" : text;
     }
 
+    private static boolean isBlank(byte[] line, int length) {
+        for (int k = 0; k < length; k++) {
+            if (line[k] != ' ' && line[k] != '\t' && line[k] != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static String textOrNull(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value == null || value.isNull() ? null : value.asString();
-    }
-
-    private static Long longOrNull(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value == null || !value.isNumber() ? null : value.asLong();
     }
 }

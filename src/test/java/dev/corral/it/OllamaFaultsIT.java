@@ -117,7 +117,7 @@ class OllamaFaultsIT extends IntegrationTest {
     }
 
     @Test
-    void slowFirstByteIsWaitedFor() throws Exception {
+    void slowFirstByteIsWaitedForWithKeepAlivesMeanwhile() throws Exception {
         ApiClient user = newUser();
         String id = createConversation(user);
         // Longer than the short-call timeout would allow if it applied to chats (a cold model loading).
@@ -128,6 +128,8 @@ class OllamaFaultsIT extends IntegrationTest {
             Event done = stream.until("done", Duration.ofSeconds(20));
             assertThat(done.data().path("message").path("status").asString()).isEqualTo("complete");
             assertThat(done.data().path("message").path("content").asString()).isEqualTo("Loaded.");
+            // Three silent seconds with a keep-alive interval of one (IntegrationTest): comment lines kept it open.
+            assertThat(stream.comments()).isGreaterThanOrEqualTo(1);
         }
     }
 

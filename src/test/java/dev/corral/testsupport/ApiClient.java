@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -200,6 +201,7 @@ public final class ApiClient {
         private static final Event END = new Event("<end>", null);
         private final HttpResponse<InputStream> response;
         private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        private final AtomicInteger comments = new AtomicInteger();
         private volatile boolean closed;
 
         EventStream(HttpResponse<InputStream> response) {
@@ -249,6 +251,8 @@ public final class ApiClient {
                         name = line.substring(7);
                     } else if (line.startsWith("data: ")) {
                         data.append(line.substring(6));
+                    } else if (line.startsWith(":")) {
+                        comments.incrementAndGet();
                     }
                 }
             } catch (IOException e) {
@@ -256,6 +260,11 @@ public final class ApiClient {
             } finally {
                 events.add(END);
             }
+        }
+
+        /** Comment lines (keep-alives) read so far. */
+        public int comments() {
+            return comments.get();
         }
 
         /** The next event, or null when the stream ended or nothing came within the timeout. */

@@ -46,6 +46,8 @@ public abstract class IntegrationTest {
         GENEROUS_RATE_LIMITS.forEach((name, value) -> registry.add(name, () -> value));
         // When the test JVM exits, answers a test left running do not hold it for the default 30 s.
         registry.add("corral.chat.shutdown-grace", () -> "1s");
+        // Keep-alive comments every second instead of every 15 s, so that a test can see them.
+        registry.add("corral.chat.keep-alive-interval", () -> "1s");
     }
 
     /** Rate limits no test suite reaches, for Corrals that are not about rate limits. */
