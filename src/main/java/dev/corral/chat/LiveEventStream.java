@@ -91,6 +91,7 @@ final class LiveEventStream implements WriteListener, AsyncListener, Generation.
     @Override
     public void onError(Throwable failure) {
         close();
+        complete();
     }
 
     @Override
@@ -124,7 +125,7 @@ final class LiveEventStream implements WriteListener, AsyncListener, Generation.
                 if (doneWritten) {
                     // The last event has gone out in full: end the response.
                     close();
-                    async.complete();
+                    complete();
                     return;
                 }
                 Generation.Update update = generation.updateSince(offset);
@@ -145,11 +146,7 @@ final class LiveEventStream implements WriteListener, AsyncListener, Generation.
         } catch (IOException | IllegalStateException clientGone) {
             // The generation carries on regardless; this stream is over.
             close();
-            try {
-                async.complete();
-            } catch (IllegalStateException alreadyCompleted) {
-                // the container ended the request first
-            }
+            complete();
         } finally {
             lock.unlock();
         }
@@ -170,6 +167,14 @@ final class LiveEventStream implements WriteListener, AsyncListener, Generation.
         System.arraycopy(quoted, 0, event, DELTA_OPEN.length, quoted.length);
         System.arraycopy(DELTA_CLOSE, 0, event, DELTA_OPEN.length + quoted.length, DELTA_CLOSE.length);
         return event;
+    }
+
+    private void complete() {
+        try {
+            async.complete();
+        } catch (IllegalStateException alreadyCompleted) {
+            // the container ended the request first (the client went away, or shutdown)
+        }
     }
 
     private void close() {
