@@ -79,6 +79,11 @@ class ChatController {
                 .filter(m -> m.role() == Message.Role.ASSISTANT)
                 .orElseThrow(ApiException::notFound);
         Generation live = generations.running(messageId).orElse(null);
+        if (live == null) {
+            // It may have finished between the two reads: what is stored now is final.
+            stored = conversations.findMessage(user.id(), conversationId, messageId)
+                    .orElseThrow(ApiException::notFound);
+        }
         ServletOutputStream out = openEventStream(response);
         if (live == null) {
             if (send(out, "snapshot", Map.of("message", stored))) {

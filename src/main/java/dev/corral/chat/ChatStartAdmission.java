@@ -19,12 +19,13 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * others waiting parked in arrival order.
  *
  * <p>Why: starting an answer costs a few milliseconds of CPU (the session, the account check, storing the turn),
- * relaying a token a few microseconds. Virtual threads are scheduled first come, first served, so a burst of a
- * thousand chat starts, all runnable at once, put every token of every answer already streaming behind that whole
- * queue: the relay benchmark measured inter-token gaps of hundreds of milliseconds while a burst was admitted.
- * Admitted a few at a time, the burst takes about as long (the CPU work is the same, and SQLite has one connection
- * anyway) while running answers keep their pace; and a waiting request is parked near the top of the filter chain
- * with a shallow stack, not deep in it waiting for the database connection. Nothing here waits on Ollama: the request's part ends once the turn is stored and the stream has started.
+ * relaying a token a few microseconds. Virtual threads are scheduled first come, first served: a burst of a
+ * thousand chat starts, all runnable at once, would put every token of every answer already streaming behind the
+ * whole queue. Admitted a few at a time, the burst takes about as long (the CPU work is the same, and SQLite has one
+ * connection anyway), tokens queue behind a few requests instead of all of them, and a waiting request is parked
+ * near the top of the filter chain with a shallow stack, not deep in it waiting for the database connection. (The
+ * relay benchmark still shows the burst in its gaps, from CPU it cannot spare: bench/README.md.) Nothing here waits
+ * on Ollama: the request's part ends once the turn is stored and the stream has started.
  */
 @Component
 class ChatStartAdmission extends OncePerRequestFilter implements Ordered {

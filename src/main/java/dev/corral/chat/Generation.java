@@ -6,6 +6,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.corral.conversation.Message;
 import dev.corral.ollama.Cancellation;
 
@@ -15,6 +18,8 @@ import dev.corral.ollama.Cancellation;
  * listener gets the missed text merged into one delta instead of an ever-growing queue.
  */
 final class Generation {
+
+    private static final Logger log = LoggerFactory.getLogger(Generation.class);
 
     /** What a listener gets: new text since its offset, and the final message once the answer is done. */
     record Update(String text, Message finished) {
@@ -137,13 +142,22 @@ final class Generation {
     /** Asks every listener to send a keep-alive (called periodically by the generation service). */
     void nudge() {
         for (Listener listener : listeners) {
-            listener.keepAlive();
+            try {
+                listener.keepAlive();
+            } catch (RuntimeException e) {
+                log.warn("An event stream of answer {} failed: {}", messageId(), e.toString());
+            }
         }
     }
 
+    /** A failing listener must not fail the answer: this runs on the generation's thread. */
     private void notifyListeners() {
         for (Listener listener : listeners) {
-            listener.changed();
+            try {
+                listener.changed();
+            } catch (RuntimeException e) {
+                log.warn("An event stream of answer {} failed: {}", messageId(), e.toString());
+            }
         }
     }
 

@@ -55,6 +55,7 @@ public class GenerationService implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(GenerationService.class);
     private static final Generation RESERVED = new Generation(null, null);
+    private static final long MIN_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     record Started(ConversationService.Turn turn, Generation generation) {
     }
@@ -278,8 +279,9 @@ public class GenerationService implements SmartLifecycle {
      * also nudges the listeners of every running answer.
      */
     private void writeProgressPeriodically() {
-        long flushNanos = settings.flushInterval().toNanos();
-        long keepAliveNanos = settings.keepAliveInterval().toNanos();
+        // At least 10 ms each: a zero or negative setting must not make this loop spin.
+        long flushNanos = Math.max(MIN_INTERVAL_NANOS, settings.flushInterval().toNanos());
+        long keepAliveNanos = Math.max(MIN_INTERVAL_NANOS, settings.keepAliveInterval().toNanos());
         long lastWrite = System.nanoTime();
         long lastNudge = lastWrite;
         while (!Thread.currentThread().isInterrupted()) {

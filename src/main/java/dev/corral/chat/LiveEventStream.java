@@ -39,6 +39,7 @@ final class LiveEventStream implements WriteListener, AsyncListener, Generation.
     private final ReentrantLock lock = new ReentrantLock();
     private int offset;
     private boolean keepAliveDue;
+    private boolean flushDue;
     private boolean doneWritten;
     private boolean closed;
 
@@ -122,6 +123,13 @@ final class LiveEventStream implements WriteListener, AsyncListener, Generation.
         lock.lock();
         try {
             while (!closed && out.isReady()) {
+                if (flushDue) {
+                    // The end of an event may still be in the response buffer (Tomcat sends a large write in
+                    // pieces and keeps the remainder there until a flush): send it before anything else.
+                    flushDue = false;
+                    out.flush();
+                    continue;
+                }
                 if (doneWritten) {
                     // The last event has gone out in full: end the response.
                     close();
@@ -143,8 +151,8 @@ final class LiveEventStream implements WriteListener, AsyncListener, Generation.
                     return;
                 }
             }
-        } catch (IOException | IllegalStateException clientGone) {
-            // The generation carries on regardless; this stream is over.
+        } catch (IOException | RuntimeException clientGone) {
+            // The generation carries on regardless (this runs on its thread, among others); this stream is over.
             close();
             complete();
         } finally {
@@ -156,6 +164,8 @@ final class LiveEventStream implements WriteListener, AsyncListener, Generation.
         out.write(event);
         if (out.isReady()) {
             out.flush();
+        } else {
+            flushDue = true; // when the client can take more, onWritePossible comes back here
         }
     }
 

@@ -3,6 +3,7 @@ package dev.corral.ollama;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -38,8 +39,9 @@ import dev.corral.web.ErrorCode;
 
 /**
  * Ollama's REST API over HTTP/1.1 (the JDK HttpClient for short calls, {@link StreamingExchange} for streamed
- * answers), following ../shared/reference/ollama-api.md: NDJSON read line by line, {@code {"error"}} lines mid-stream, the final {@code done} chunk, no time limit before the first byte
- * (a cold model may load for minutes), cancellation by closing the connection, 503 retried with back-off.
+ * answers), following ../shared/reference/ollama-api.md: NDJSON read line by line, {@code {"error"}} lines
+ * mid-stream, the final {@code done} chunk, no time limit before the first byte (a cold model may load for minutes),
+ * cancellation by closing the connection, 503 retried with back-off.
  */
 @Component
 public class OllamaClient {
@@ -235,7 +237,7 @@ public class OllamaClient {
         cancellation.attach(exchange);
         try {
             exchange.send(uri, "application/json", "application/x-ndjson", body, settings.connectTimeout());
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) { // e.g. a host name TLS cannot use: the socket is closed too
             exchange.close();
             if (cancellation.isCancelled()) {
                 throw new CancellationException();
@@ -305,6 +307,7 @@ public class OllamaClient {
                 ? "connection timed out"
                 : cause instanceof HttpTimeoutException ? "no answer in time"
                 : cause instanceof ConnectException ? "connection refused"
+                : cause instanceof UnknownHostException ? "unknown host"
                 : "connection failed";
         return new OllamaException(ErrorCode.OLLAMA_UNREACHABLE,
                 "Cannot reach Ollama at " + settings.baseUrl() + " (" + reason + ").");

@@ -6,10 +6,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -33,7 +32,8 @@ import javax.net.ssl.SSLSocketFactory;
  *
  * <p>The response body is decoded as Ollama sends it (chunked, or with a Content-Length, or up to the end of the
  * connection); a body cut short is an error, never a quiet end. One request per connection
- * ({@code Connection: close}): an answer holds its connection for its whole length anyway.
+ * ({@code Connection: close}): an answer holds its connection for its whole length anyway. Ollama is reached
+ * directly: the JVM's HTTP proxy settings ({@code -Dhttp.proxyHost}), which the HttpClient would apply, are not.
  */
 final class StreamingExchange implements Closeable {
 
@@ -67,13 +67,17 @@ final class StreamingExchange implements Closeable {
     }
 
     /**
-     * Connects (waiting at most {@code connectTimeout}; every address of the host is tried in turn), sends the request
+     * Connects (waiting at most {@code connectTimeout}), sends the request
      * and reads the status line and headers, however long they take: a cold model may load for minutes first.
      */
     void send(URI uri, String contentType, String accept, byte[] body, Duration connectTimeout) throws IOException {
-        String host = uri.getHost();
+        String host = uri.getHost(); // an IPv6 literal comes with its brackets, as the Host header wants it
+        if (host == null) {
+            throw new UnknownHostException("No host name in " + uri);
+        }
         int port = uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-        connect(host, port, (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis())));
+        int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
+        socket.connect(new InetSocketAddress(host, port), timeoutMillis);
         socket.setTcpNoDelay(true);
         if (socket instanceof SSLSocket tls) {
             SSLParameters parameters = tls.getSSLParameters();
@@ -82,12 +86,14 @@ final class StreamingExchange implements Closeable {
                 parameters.setServerNames(List.of(new SNIHostName(host)));
             }
             tls.setSSLParameters(parameters);
+            // The handshake is part of connecting: it gets the connect timeout, the answer gets none.
+            tls.setSoTimeout(timeoutMillis);
             tls.startHandshake();
+            tls.setSoTimeout(0);
         }
         String path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-        String hostHeader = (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
-                + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+        String hostHeader = host + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
         String head = "POST " + path + " HTTP/1.1\r\n"
                 + "Host: " + hostHeader + "\r\n"
                 + "Content-Type: " + contentType + "\r\n"
@@ -106,27 +112,8 @@ final class StreamingExchange implements Closeable {
         readHead();
     }
 
-    private void connect(String host, int port, int timeoutMillis) throws IOException {
-        InetAddress[] addresses = InetAddress.getAllByName(host);
-        IOException last = null;
-        for (InetAddress address : addresses) {
-            try {
-                socket.connect(new InetSocketAddress(address, port), timeoutMillis);
-                return;
-            } catch (SocketTimeoutException e) {
-                throw e;
-            } catch (IOException e) {
-                if (socket.isClosed()) {
-                    throw e; // cancelled
-                }
-                last = e;
-            }
-        }
-        throw last != null ? last : new IOException("no address for " + host);
-    }
-
     private static boolean isIpLiteral(String host) {
-        return host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
+        return host.startsWith("[") || host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
     }
 
     private void readHead() throws IOException {
@@ -158,6 +145,9 @@ final class StreamingExchange implements Closeable {
                     try {
                         length = Long.parseLong(value);
                     } catch (NumberFormatException e) {
+                        throw new IOException("Bad Content-Length");
+                    }
+                    if (length < 0) {
                         throw new IOException("Bad Content-Length");
                     }
                 }
