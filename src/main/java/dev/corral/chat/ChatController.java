@@ -75,15 +75,12 @@ class ChatController {
     void events(@AuthenticationPrincipal SignedInUser user, @PathVariable String conversationId,
                 @PathVariable String messageId, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
+        // Looked up before the stored message is read: an answer stops running only after its end is stored, so
+        // when it is not running any more, what is read next is final.
+        Generation live = generations.running(messageId).orElse(null);
         Message stored = conversations.findMessage(user.id(), conversationId, messageId)
                 .filter(m -> m.role() == Message.Role.ASSISTANT)
                 .orElseThrow(ApiException::notFound);
-        Generation live = generations.running(messageId).orElse(null);
-        if (live == null) {
-            // It may have finished between the two reads: what is stored now is final.
-            stored = conversations.findMessage(user.id(), conversationId, messageId)
-                    .orElseThrow(ApiException::notFound);
-        }
         ServletOutputStream out = openEventStream(response);
         if (live == null) {
             if (send(out, "snapshot", Map.of("message", stored))) {
