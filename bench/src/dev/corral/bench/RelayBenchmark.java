@@ -84,7 +84,7 @@ public final class RelayBenchmark {
                     .map(String::trim).filter(s -> !s.isEmpty()).map(Integer::parseInt).toList();
             long delay = Long.parseLong(one(a, "token-delay-ms", env("BENCH_TOKEN_DELAY_MS", "20")));
             int tokens = Integer.parseInt(one(a, "tokens", env("BENCH_TOKENS", "100")));
-            int warmup = Integer.parseInt(one(a, "warmup", env("BENCH_WARMUP", "2000")));
+            int warmup = Integer.parseInt(one(a, "warmup", env("BENCH_WARMUP", "8000")));
             long timeout = Long.parseLong(one(a, "phase-timeout-s", env("BENCH_PHASE_TIMEOUT_S", "60")));
             long ramp = Long.parseLong(one(a, "ramp-ms", env("BENCH_RAMP_MS", "0")));
             List<String> opts = a.containsKey("java-opts") ? a.get("java-opts")
@@ -113,7 +113,7 @@ public final class RelayBenchmark {
 
         private static IllegalArgumentException usage(String problem) {
             return new IllegalArgumentException(problem + "\nusage: RelayBenchmark [--jar target/corral.jar] "
-                    + "[--levels 1,100,1000] [--token-delay-ms 20] [--tokens 100] [--warmup 2000] "
+                    + "[--levels 1,100,1000] [--token-delay-ms 20] [--tokens 100] [--warmup 8000] "
                     + "[--phase-timeout-s 60] [--ramp-ms 0] [--java-opts '<opts>']... [--keep] [--strict] [--detail]");
         }
     }
@@ -470,6 +470,20 @@ public final class RelayBenchmark {
                 }
                 gapLists.add(gaps);
                 gapTotal += gaps.length;
+            }
+        }
+        // For a timeline of the gaps (bench/README.md): one line per gap, arrival since the release and length, in us.
+        String dump = System.getenv("BENCH_GAPS_FILE");
+        if (dump != null) {
+            try (var w = new java.io.PrintWriter(new java.io.FileWriter(dump, true))) {
+                w.println("# phase chats=" + n);
+                for (Chat c : chats) {
+                    for (int k = 1; k < c.count; k++) {
+                        w.println((c.arrivals[k] - t0) / 1000 + " " + (c.arrivals[k] - c.arrivals[k - 1]) / 1000);
+                    }
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
         }
         long[] allGaps = new long[gapTotal];

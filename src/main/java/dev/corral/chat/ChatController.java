@@ -59,7 +59,8 @@ class ChatController {
         ServletOutputStream out = openEventStream(response);
         if (send(out, "start", Map.of("userMessage", started.turn().userMessage(),
                 "assistantMessage", started.turn().assistantMessage()))) {
-            LiveEventStream.follow(request, out, started.generation(), 0, json);
+            ChatStartAdmission.onContainerThread(request,
+                    () -> LiveEventStream.follow(request, out, started.generation(), 0, json));
         }
     }
 

@@ -87,7 +87,9 @@ public class GenerationService implements SmartLifecycle {
                     .tag("outcome", status.name().toLowerCase(Locale.ROOT))
                     .register(meters));
         }
-        this.progressWriter = Thread.ofVirtual().name("answer-progress-writer")
+        // A platform thread: a pass over a thousand answers is milliseconds of database work, which the operating
+        // system can preempt for the threads relaying tokens; on a virtual thread they would queue behind it.
+        this.progressWriter = Thread.ofPlatform().daemon().name("answer-progress-writer")
                 .unstarted(this::writeProgressPeriodically);
     }
 

@@ -26,6 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import jakarta.annotation.PreDestroy;
+
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -97,6 +99,7 @@ public class OllamaClient {
     private final JsonMapper json;
     private final HttpClient http;
     private final MeterRegistry meters;
+    private final StreamReaders readers = new StreamReaders();
 
     OllamaClient(CorralProperties properties, JsonMapper json, MeterRegistry meters) {
         this.settings = properties.ollama();
@@ -108,6 +111,11 @@ public class OllamaClient {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .build();
+    }
+
+    @PreDestroy
+    void stopReaders() {
+        readers.close();
     }
 
     public URI baseUrl() {
@@ -264,28 +272,9 @@ public class OllamaClient {
     }
 
     private ChatResult readStream(StreamingExchange body, Consumer<String> onContent, Cancellation cancellation) {
+        ChunkReader chunks = new ChunkReader(onContent);
         try {
-            while (body.nextLine(MAX_LINE_BYTES)) {
-                if (isBlank(body.line(), body.lineLength())) {
-                    continue;
-                }
-                WireChunk chunk = json.readValue(body.line(), 0, body.lineLength(), WireChunk.class);
-                if (chunk.error() != null && !chunk.error().isNull()) {
-                    throw new OllamaException(ErrorCode.OLLAMA_ERROR,
-                            "Ollama failed while answering: " + chunk.error().asString());
-                }
-                // The final chunk may carry text too, so every chunk's content is appended.
-                String content = chunk.message() == null || chunk.message().content() == null ? ""
-                        : chunk.message().content();
-                if (!content.isEmpty()) {
-                    onContent.accept(content);
-                }
-                if (Boolean.TRUE.equals(chunk.done())) {
-                    return new ChatResult(chunk.doneReason(), chunk.promptEvalCount(), chunk.evalCount(),
-                            chunk.totalDuration(), chunk.loadDuration(), chunk.promptEvalDuration(),
-                            chunk.evalDuration());
-                }
-            }
+            body.readLines(chunks, MAX_LINE_BYTES, readers);
         } catch (IOException | JacksonException e) {
             if (cancellation.isCancelled()) {
                 throw new CancellationException();
@@ -296,10 +285,48 @@ public class OllamaClient {
             throw new OllamaException(ErrorCode.OLLAMA_ERROR,
                     "The connection to Ollama broke before the answer was complete.");
         }
+        if (chunks.result != null) {
+            return chunks.result;
+        }
         if (cancellation.isCancelled()) {
             throw new CancellationException();
         }
         throw new OllamaException(ErrorCode.OLLAMA_ERROR, "Ollama ended the answer without finishing it.");
+    }
+
+    /** Binds each NDJSON line of an answer and passes its text on, until the final chunk. */
+    private final class ChunkReader implements StreamingExchange.LineHandler {
+
+        private final Consumer<String> onContent;
+        private ChatResult result;
+
+        ChunkReader(Consumer<String> onContent) {
+            this.onContent = onContent;
+        }
+
+        @Override
+        public boolean line(byte[] bytes, int length) {
+            if (isBlank(bytes, length)) {
+                return false;
+            }
+            WireChunk chunk = json.readValue(bytes, 0, length, WireChunk.class);
+            if (chunk.error() != null && !chunk.error().isNull()) {
+                throw new OllamaException(ErrorCode.OLLAMA_ERROR,
+                        "Ollama failed while answering: " + chunk.error().asString());
+            }
+            // The final chunk may carry text too, so every chunk's content is appended.
+            String content = chunk.message() == null || chunk.message().content() == null ? ""
+                    : chunk.message().content();
+            if (!content.isEmpty()) {
+                onContent.accept(content);
+            }
+            if (Boolean.TRUE.equals(chunk.done())) {
+                result = new ChatResult(chunk.doneReason(), chunk.promptEvalCount(), chunk.evalCount(),
+                        chunk.totalDuration(), chunk.loadDuration(), chunk.promptEvalDuration(), chunk.evalDuration());
+                return true;
+            }
+            return false;
+        }
     }
 
     private OllamaException unreachable(Throwable cause) {

@@ -6,6 +6,12 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.UnknownHostException;
@@ -41,19 +47,31 @@ final class StreamingExchange implements Closeable {
     private static final int BUFFER_BYTES = 2048;
 
     private final Socket socket;
+    private final SocketChannel channel; // null for TLS, which is read by the caller's thread
     private InputStream in;
     private final byte[] buffer = new byte[BUFFER_BYTES];
+    private final ByteBuffer readBuffer = ByteBuffer.wrap(buffer);
     private byte[] lineBuffer = new byte[512];
     private int lineLength;
+    private int maxLineBytes;
+    private LineHandler lineHandler;
     private int position;
     private int limit;
     private int status;
     private boolean chunked;
     private long remaining; // bytes left in the current chunk or in a Content-Length body; -1: until the end
+    private long chunkSize;
+    private int chunkDigits;
+    private int chunkHeaderLength;
+    private boolean inExtension;
     private boolean ended;
+    private volatile StreamReaders.Reader reader;
+    private SelectionKey key;
+    private final CompletableFuture<Void> bodyRead = new CompletableFuture<>();
 
-    private StreamingExchange(Socket socket) {
+    private StreamingExchange(Socket socket, SocketChannel channel) {
         this.socket = socket;
+        this.channel = channel;
     }
 
     /**
@@ -61,9 +79,11 @@ final class StreamingExchange implements Closeable {
      * {@link #send}: a cancel that comes while connecting or sending closes this socket too.
      */
     static StreamingExchange open(URI uri) throws IOException {
-        Socket socket = "https".equalsIgnoreCase(uri.getScheme())
-                ? SSLSocketFactory.getDefault().createSocket() : new Socket();
-        return new StreamingExchange(socket);
+        if ("https".equalsIgnoreCase(uri.getScheme())) {
+            return new StreamingExchange(SSLSocketFactory.getDefault().createSocket(), null);
+        }
+        SocketChannel channel = SocketChannel.open();
+        return new StreamingExchange(channel.socket(), channel);
     }
 
     /**
@@ -167,50 +187,142 @@ final class StreamingExchange implements Closeable {
         return status;
     }
 
+    /** Takes the text of one line of the body (without its line end); true when no more lines are wanted. */
+    interface LineHandler {
+        boolean line(byte[] bytes, int length) throws IOException;
+    }
+
+    /** Takes decoded body bytes; true when no more are wanted. */
+    private interface BodySink {
+        boolean body(byte[] bytes, int offset, int length) throws IOException;
+    }
+
     /**
-     * Reads the next line of the body into {@link #line()} (without its line end); false at the end of the body.
-     * The bytes are overwritten by the next call: a line is parsed where it lies, not copied per token. A line
-     * longer than {@code maxBytes} is an error: Ollama's lines are a few hundred bytes.
+     * Reads the body line by line into {@code handler} until it wants no more or the body ends; returns then.
+     * Each line's bytes are overwritten by the next: a line is parsed where it lies, not copied per token. A line
+     * longer than {@code maxLineBytes} is an error: Ollama's lines are a few hundred bytes. With {@code readers}
+     * and a plain connection, the lines are read and handed over on a reader thread while the caller waits.
      */
-    boolean nextLine(int maxBytes) throws IOException {
-        lineLength = 0;
-        boolean any = false;
-        int b;
-        while ((b = bodyByte()) >= 0) {
-            any = true;
-            if (b == '\n') {
-                break;
-            }
-            if (lineLength == lineBuffer.length) {
-                if (lineLength >= maxBytes) {
-                    throw new IOException("Line longer than " + maxBytes + " bytes");
+    void readLines(LineHandler handler, int maxLineBytes, StreamReaders readers) throws IOException {
+        this.lineHandler = handler;
+        this.maxLineBytes = maxLineBytes;
+        // What came with the response head is the start of the body.
+        int buffered = limit - position;
+        position = limit;
+        if (decodeLines(buffer, limit - buffered, buffered)) {
+            return;
+        }
+        if (channel == null || readers == null) {
+            while (true) {
+                int n = in.read(buffer, 0, buffer.length);
+                if (n < 0) {
+                    endOfBody();
+                    return;
                 }
-                lineBuffer = Arrays.copyOf(lineBuffer, Math.min(maxBytes, lineLength * 2));
+                if (decodeLines(buffer, 0, n)) {
+                    return;
+                }
             }
-            lineBuffer[lineLength++] = (byte) b;
         }
-        if (lineLength > 0 && lineBuffer[lineLength - 1] == '\r') {
-            lineLength--;
-        }
-        return any;
+        channel.configureBlocking(false);
+        StreamReaders.Reader r = readers.next();
+        reader = r;
+        r.add(this);
+        awaitBody();
     }
 
-    /** The buffer holding the line {@link #nextLine} read, from offset 0. */
-    byte[] line() {
-        return lineBuffer;
+    private void awaitBody() throws IOException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    bodyRead.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the reader thread or a close ends the wait, never an interrupt
+                } catch (ExecutionException e) {
+                    switch (e.getCause()) {
+                        case IOException io -> throw io;
+                        case RuntimeException re -> throw re;
+                        case Error error -> throw error;
+                        default -> throw new IOException(e.getCause());
+                    }
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
-    int lineLength() {
-        return lineLength;
+    /** On the reader thread: takes this connection into {@code selector}. */
+    void register(Selector selector) {
+        try {
+            key = channel.register(selector, SelectionKey.OP_READ, this);
+        } catch (IOException | RuntimeException e) { // closed meanwhile
+            finishBody(e);
+        }
+    }
+
+    /** On the reader thread, when the connection has bytes or its end: one read, then back to the others. */
+    void readable() {
+        try {
+            readBuffer.clear();
+            int n = channel.read(readBuffer);
+            if (n < 0) {
+                endOfBody();
+                finishBody(null);
+            } else if (n > 0 && decodeLines(buffer, 0, n)) {
+                finishBody(null);
+            }
+        } catch (Throwable e) { // the caller gets it
+            finishBody(e);
+        }
+    }
+
+    /** On the reader thread: the body is read (failure null) or failed; the waiting caller carries on. */
+    void finishBody(Throwable failure) {
+        if (key != null) {
+            key.cancel();
+        }
+        if (failure == null) {
+            bodyRead.complete(null);
+        } else {
+            bodyRead.completeExceptionally(failure);
+        }
+    }
+
+    /** Decodes into lines; true when the handler wants no more lines or the body has ended. */
+    private boolean decodeLines(byte[] bytes, int offset, int length) throws IOException {
+        if (decode(bytes, offset, length, this::lines)) {
+            return true;
+        }
+        if (ended) {
+            endOfBody();
+            return true;
+        }
+        return false;
     }
 
     /** Up to {@code max} bytes of the body, for an error message; what is missing after an early end is dropped. */
     byte[] readAtMost(int max) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BodySink collect = (bytes, offset, length) -> {
+            out.write(bytes, offset, Math.min(length, max - out.size()));
+            return out.size() >= max;
+        };
         try {
-            int b;
-            while (out.size() < max && (b = bodyByte()) >= 0) {
-                out.write(b);
+            int buffered = limit - position;
+            position = limit;
+            if (decode(buffer, limit - buffered, buffered, collect)) {
+                return out.toByteArray();
+            }
+            int n;
+            while (!ended && (n = in.read(buffer, 0, buffer.length)) >= 0) {
+                if (decode(buffer, 0, n, collect)) {
+                    break;
+                }
             }
         } catch (IOException e) {
             // What arrived is the message.
@@ -218,70 +330,107 @@ final class StreamingExchange implements Closeable {
         return out.toByteArray();
     }
 
-    private int bodyByte() throws IOException {
-        if (ended) {
-            return -1;
-        }
-        if (chunked && remaining == 0) {
-            remaining = chunkSize();
-            if (remaining == 0) {
-                ended = true; // trailers, if any, are not needed
-                return -1;
+    /**
+     * Decodes {@code bytes[offset, offset + length)} of the response body (chunked, Content-Length or up to the
+     * end of the connection) into {@code sink}; true when the sink wants no more. Works on whatever a read returned:
+     * a chunk header or a line may be split across reads.
+     */
+    private boolean decode(byte[] bytes, int offset, int length, BodySink sink) throws IOException {
+        int i = offset;
+        int end = offset + length;
+        while (i < end && !ended) {
+            if (chunked && remaining == 0) {
+                chunkHeaderByte(bytes[i++] & 0xff);
+                continue;
+            }
+            int n = remaining > 0 ? (int) Math.min(remaining, end - i) : end - i;
+            if (remaining > 0) {
+                remaining -= n;
+                if (remaining == 0 && !chunked) {
+                    ended = true;
+                }
+            }
+            int from = i;
+            i += n;
+            if (sink.body(bytes, from, n)) {
+                return true;
             }
         }
-        int b = rawByte();
-        if (b < 0) {
-            if (chunked || remaining > 0) {
-                throw new EOFException("The connection closed inside the response body");
-            }
-            ended = true;
-            return -1;
-        }
-        if (remaining > 0 && --remaining == 0 && !chunked) {
-            ended = true;
-        }
-        return b;
+        return false;
     }
 
-    /** Reads a chunk-size line (after the line end of the previous chunk's data, if any); extensions are ignored. */
-    private long chunkSize() throws IOException {
-        long size = 0;
-        int digits = 0;
-        boolean inExtension = false;
-        int length = 0;
-        while (true) {
-            int b = rawByte();
-            if (b < 0) {
-                throw new EOFException("The connection closed inside the response body");
+    /** One byte of a chunk-size line (or of the line end after the previous chunk's data); extensions are ignored. */
+    private void chunkHeaderByte(int b) throws IOException {
+        if (++chunkHeaderLength > 1024) {
+            throw new IOException("Chunk header too long");
+        }
+        if (b == '\n') {
+            if (chunkDigits == 0 && !inExtension) {
+                return; // the line end after the previous chunk's data
             }
-            if (++length > 1024) {
-                throw new IOException("Chunk header too long");
-            }
-            if (b == '\n') {
-                if (digits == 0 && !inExtension) {
-                    continue; // the line end after the previous chunk's data
-                }
-                if (digits == 0) {
-                    throw new IOException("Bad chunk size");
-                }
-                return size;
-            }
-            if (b == '\r' || inExtension) {
-                continue;
-            }
-            if (b == ';') {
-                inExtension = true;
-                continue;
-            }
-            if (b == ' ' || b == '\t') {
-                continue;
-            }
-            int digit = Character.digit(b, 16);
-            if (digit < 0 || ++digits > 15) {
+            if (chunkDigits == 0) {
                 throw new IOException("Bad chunk size");
             }
-            size = size * 16 + digit;
+            if (chunkSize == 0) {
+                ended = true; // trailers, if any, are not needed
+            }
+            remaining = chunkSize;
+            chunkSize = 0;
+            chunkDigits = 0;
+            chunkHeaderLength = 0;
+            inExtension = false;
+            return;
         }
+        if (b == '\r' || inExtension || b == ' ' || b == '\t') {
+            return;
+        }
+        if (b == ';') {
+            inExtension = true;
+            return;
+        }
+        int digit = Character.digit(b, 16);
+        if (digit < 0 || ++chunkDigits > 15) {
+            throw new IOException("Bad chunk size");
+        }
+        chunkSize = chunkSize * 16 + digit;
+    }
+
+    /** The connection ended: fine after a complete body, an error inside one; a last line without a line end counts. */
+    private void endOfBody() throws IOException {
+        if (!ended && (chunked || remaining > 0)) {
+            lineLength = 0;
+            throw new EOFException("The connection closed inside the response body");
+        }
+        ended = true;
+        if (lineLength > 0 && lineHandler != null) {
+            int length = lineLength;
+            lineLength = 0;
+            lineHandler.line(lineBuffer, length);
+        }
+    }
+
+    /** Splits body bytes into lines for the line handler. */
+    private boolean lines(byte[] bytes, int offset, int length) throws IOException {
+        int end = offset + length;
+        for (int i = offset; i < end; i++) {
+            byte b = bytes[i];
+            if (b == '\n') {
+                int lineEnd = lineLength > 0 && lineBuffer[lineLength - 1] == '\r' ? lineLength - 1 : lineLength;
+                lineLength = 0;
+                if (lineHandler.line(lineBuffer, lineEnd)) {
+                    return true;
+                }
+                continue;
+            }
+            if (lineLength == lineBuffer.length) {
+                if (lineLength >= maxLineBytes) {
+                    throw new IOException("Line longer than " + maxLineBytes + " bytes");
+                }
+                lineBuffer = Arrays.copyOf(lineBuffer, Math.min(maxLineBytes, lineLength * 2));
+            }
+            lineBuffer[lineLength++] = b;
+        }
+        return false;
     }
 
     private String headLine(int[] headBytes) throws IOException {
@@ -313,13 +462,21 @@ final class StreamingExchange implements Closeable {
         return buffer[position++] & 0xff;
     }
 
-    /** Closes the connection; a read blocked in another thread ends at once with an exception. */
+    /**
+     * Closes the connection, from any thread: a read blocked in another thread ends at once with an exception, and
+     * a caller waiting for a reader thread is released (the reader thread ends the read, so that no line is handed
+     * over after the caller has moved on).
+     */
     @Override
     public void close() {
         try {
             socket.close();
         } catch (IOException ignored) {
             // Closing is all we wanted.
+        }
+        StreamReaders.Reader r = reader;
+        if (r != null && !bodyRead.isDone()) {
+            r.closed(this);
         }
     }
 }
