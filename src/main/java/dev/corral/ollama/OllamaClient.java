@@ -193,7 +193,8 @@ public class OllamaClient {
     /**
      * Streams a chat answer: {@code onContent} receives each piece of text as it arrives; returns the final
      * statistics. Throws {@link OllamaException} on failure and {@link CancellationException} when cancelled.
-     * Runs on the caller's (virtual) thread, which blocks in socket reads between chunks.
+     * Runs on the caller's (virtual) thread, which waits while a reader thread hands each line over: {@code onContent}
+     * is called on that reader thread and must not block.
      */
     public ChatResult chat(ChatRequest chat, Consumer<String> onContent, Cancellation cancellation) {
         byte[] body = json.writeValueAsBytes(new WireChatRequest(chat.model(), chat.messages(), true,

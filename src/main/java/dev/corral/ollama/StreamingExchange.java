@@ -28,18 +28,20 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * One streamed HTTP/1.1 POST to Ollama on its own blocking socket, read by the generation's virtual thread.
+ * One streamed HTTP/1.1 POST to Ollama on its own socket. The caller's thread connects, sends and reads the
+ * response head (blocking); the body of a plain connection is then read by a {@link StreamReaders} thread while the
+ * caller waits, a TLS connection's by the caller's thread.
  *
  * <p>Why not the JDK HttpClient (which the short calls still use): its asynchronous pipeline passes every chunk of
- * every open answer through a selector thread and executor tasks, then a queue, before the generation's thread sees
- * it. With a thousand answers streaming, that pipeline was a fifth of Corral's CPU and a good part of the live heap
- * per stream (bench/README.md). A virtual thread blocked in a socket read costs a parked stack and one wake-up per
- * chunk. Closing the socket, from any thread, ends a blocked read at once: that is Ollama's cancel signal.
+ * every open answer through a selector thread and executor tasks, then a queue, before anyone sees it. With a
+ * thousand answers streaming, that pipeline was a fifth of Corral's CPU and a good part of the live heap per stream
+ * (bench/README.md). Closing the socket, from any thread, ends the read at once: that is Ollama's cancel signal.
  *
  * <p>The response body is decoded as Ollama sends it (chunked, or with a Content-Length, or up to the end of the
- * connection); a body cut short is an error, never a quiet end. One request per connection
- * ({@code Connection: close}): an answer holds its connection for its whole length anyway. Ollama is reached
- * directly: the JVM's HTTP proxy settings ({@code -Dhttp.proxyHost}), which the HttpClient would apply, are not.
+ * connection), from whatever each read returned; a body cut short is an error, never a quiet end. One request per
+ * connection ({@code Connection: close}): an answer holds its connection for its whole length anyway. Ollama is
+ * reached directly: the JVM's HTTP proxy settings ({@code -Dhttp.proxyHost}), which the HttpClient would apply, are
+ * not.
  */
 final class StreamingExchange implements Closeable {
 
@@ -465,7 +467,7 @@ final class StreamingExchange implements Closeable {
     /**
      * Closes the connection, from any thread: a read blocked in another thread ends at once with an exception, and
      * a caller waiting for a reader thread is released (the reader thread ends the read, so that no line is handed
-     * over after the caller has moved on).
+     * over after the caller has moved on). The reader's selector closes the socket itself on its next pass.
      */
     @Override
     public void close() {
@@ -474,8 +476,9 @@ final class StreamingExchange implements Closeable {
         } catch (IOException ignored) {
             // Closing is all we wanted.
         }
+        // Also after the body's end: the reader's selector releases the socket only on its next pass.
         StreamReaders.Reader r = reader;
-        if (r != null && !bodyRead.isDone()) {
+        if (r != null) {
             r.closed(this);
         }
     }
