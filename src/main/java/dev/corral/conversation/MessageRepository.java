@@ -74,9 +74,9 @@ class MessageRepository {
     }
 
     /**
-     * One prepared statement for all of them, in batches. With a thousand answers streaming this runs every second;
-     * the database calls do not let the carrier thread go, so between batches the writer yields it to the
-     * threads relaying tokens instead of holding it for the whole pass.
+     * One prepared statement for all of them, in batches of bounded size. With a thousand answers streaming this
+     * runs every second, on the progress writer's platform thread (which the operating system preempts for the
+     * threads relaying tokens).
      */
     void updateContents(Map<String, String> contentById, long now) {
         List<Object[]> rows = new ArrayList<>(Math.min(PROGRESS_BATCH, contentById.size()));
@@ -85,7 +85,6 @@ class MessageRepository {
             if (rows.size() == PROGRESS_BATCH) {
                 updateContentBatch(rows);
                 rows.clear();
-                Thread.yield();
             }
         }
         if (!rows.isEmpty()) {
