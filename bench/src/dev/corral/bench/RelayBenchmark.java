@@ -1,7 +1,7 @@
 package dev.corral.bench;
 
+import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -363,7 +363,7 @@ public final class RelayBenchmark {
 
     // ------------------------------------------------------------------------------------------ phases
     interface ChatRun {
-        void run(Chat chat, Set<InputStream> open) throws Exception;
+        void run(Chat chat, Set<Closeable> open) throws Exception;
     }
 
     interface ChatFactory {
@@ -378,7 +378,7 @@ public final class RelayBenchmark {
         long rampNanos = settings.rampMs * 1_000_000L;
         AtomicLong released = new AtomicLong();
         Chat[] chats = new Chat[n];
-        Set<InputStream> open = ConcurrentHashMap.newKeySet();
+        Set<Closeable> open = ConcurrentHashMap.newKeySet();
         CountDownLatch ready = new CountDownLatch(n);
         CountDownLatch go = new CountDownLatch(1);
         CountDownLatch finished = new CountDownLatch(n);
@@ -421,9 +421,9 @@ public final class RelayBenchmark {
         boolean all = finished.await(settings.phaseTimeoutS, TimeUnit.SECONDS);
         long wall = System.nanoTime() - t0;
         if (!all) {
-            for (InputStream in : open) {
+            for (Closeable request : open) {
                 try {
-                    in.close();
+                    request.close();
                 } catch (IOException ignored) {
                     // closing only to unblock the reader
                 }
@@ -510,18 +510,16 @@ public final class RelayBenchmark {
             try (StreamingRequest response = StreamingRequest.post(base, "/api/chat",
                     Map.of("Content-Type", "application/json", "Accept", "application/x-ndjson"), body)) {
                 chat.headers = System.nanoTime();
-                InputStream closer = response.closer();
-                open.add(closer);
+                open.add(response);
                 try {
                     if (response.status != 200) {
                         chat.error = "HTTP " + response.status;
                         return;
                     }
-                    String line;
-                    while ((line = response.readLine()) != null) {
-                        long now = System.nanoTime();
+                    boolean[] done = new boolean[1];
+                    response.readLines((line, now) -> {
                         if (line.isEmpty()) {
-                            continue;
+                            return false;
                         }
                         String content = jsonStringAfter(line, "\"content\":\"");
                         if (content != null && !content.isEmpty()) {
@@ -530,15 +528,15 @@ public final class RelayBenchmark {
                         }
                         if (line.contains("\"error\":")) {
                             chat.error = "error line";
-                            return;
+                            return true;
                         }
-                        if (line.contains("\"done\":true")) {
-                            return;
-                        }
+                        return done[0] = line.contains("\"done\":true");
+                    });
+                    if (chat.error == null && !done[0]) {
+                        chat.error = "missing done";
                     }
-                    chat.error = "missing done";
                 } finally {
-                    open.remove(closer);
+                    open.remove(response);
                 }
             }
         };
@@ -553,27 +551,25 @@ public final class RelayBenchmark {
                     "X-XSRF-TOKEN", api.csrf, "Content-Type", "application/json", "Accept", "text/event-stream"),
                     body)) {
                 chat.headers = System.nanoTime();
-                InputStream closer = response.closer();
-                open.add(closer);
+                open.add(response);
                 try {
                     if (response.status != 200) {
                         chat.error = "HTTP " + response.status + " " + abbreviate(response.readAtMost(300));
                         return;
                     }
-                    String event = null;
-                    String line;
-                    while ((line = response.readLine()) != null) {
-                        long now = System.nanoTime();
+                    String[] event = new String[1];
+                    boolean[] done = new boolean[1];
+                    response.readLines((line, now) -> {
                         if (line.startsWith("event: ")) {
-                            event = line.substring(7);
+                            event[0] = line.substring(7);
                         } else if (line.startsWith("data: ")) {
-                            if ("delta".equals(event)) {
+                            if ("delta".equals(event[0])) {
                                 String content = jsonStringAfter(line, "\"content\":\"");
                                 if (content != null && !content.isEmpty()) {
                                     chat.arrived(now);
                                     chat.text.append(content);
                                 }
-                            } else if ("done".equals(event)) {
+                            } else if ("done".equals(event[0])) {
                                 JsonNode message = JSON.readTree(line.substring(6)).path("message");
                                 String status = message.path("status").asString("");
                                 if (!status.equals("complete")) {
@@ -584,13 +580,16 @@ public final class RelayBenchmark {
                                 } else if (!message.path("content").asString("").equals(expectedText)) {
                                     chat.error = "stored text differs";
                                 }
-                                return;
+                                return done[0] = true;
                             }
                         }
+                        return false;
+                    });
+                    if (!done[0]) {
+                        chat.error = "missing done";
                     }
-                    chat.error = "missing done";
                 } finally {
-                    open.remove(closer);
+                    open.remove(response);
                 }
             }
         };

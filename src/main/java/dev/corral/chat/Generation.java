@@ -25,6 +25,8 @@ final class Generation {
     record Update(String text, Message finished) {
     }
 
+    private static final Update NOTHING_NEW = new Update("", null);
+
     /**
      * Someone following the answer (an event stream). Called on the thread that changed the answer, outside its
      * lock: it must not block, and it reads what it needs with {@link #updateSince}.
@@ -115,12 +117,24 @@ final class Generation {
         notifyListeners();
     }
 
+    /** Whether there is text after {@code offset} or the answer is done: what {@link #updateSince} would return. */
+    boolean hasNewsSince(int offset) {
+        lock.lock();
+        try {
+            return content.length() > offset || finished != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The text after {@code offset} (possibly empty) and the final message if the answer is done; never waits. */
     Update updateSince(int offset) {
         lock.lock();
         try {
-            String text = content.length() > offset ? content.substring(offset) : "";
-            return new Update(text, finished);
+            if (content.length() <= offset) {
+                return finished == null ? NOTHING_NEW : new Update("", finished);
+            }
+            return new Update(content.substring(offset), finished);
         } finally {
             lock.unlock();
         }

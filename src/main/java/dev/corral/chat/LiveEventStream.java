@@ -118,38 +118,49 @@ final class LiveEventStream implements WriteListener, AsyncListener, Generation.
     /**
      * Writes whatever is due while the client can take it. Non-blocking writes only, called from the generation's
      * thread, the container's (when the client can take more) and the nudger's: one at a time, under the lock.
+     * The client's readiness is asked only when something is due: each ask goes through several response wrappers
+     * and Tomcat, and this runs for every token.
      */
     private void pump() {
         lock.lock();
         try {
-            while (!closed && out.isReady()) {
-                if (flushDue) {
-                    // The end of an event may still be in the response buffer (Tomcat sends a large write in
-                    // pieces and keeps the remainder there until a flush): send it before anything else.
-                    flushDue = false;
-                    out.flush();
-                    continue;
-                }
-                if (doneWritten) {
+            while (!closed) {
+                if (flushDue || doneWritten) {
+                    if (!out.isReady()) {
+                        return; // onWritePossible comes back here
+                    }
+                    if (flushDue) {
+                        // The end of an event may still be in the response buffer (Tomcat sends a large write in
+                        // pieces and keeps the remainder there until a flush): send it before anything else.
+                        flushDue = false;
+                        out.flush();
+                        continue;
+                    }
                     // The last event has gone out in full: end the response.
                     close();
                     complete();
                     return;
                 }
-                Generation.Update update = generation.updateSince(offset);
-                if (!update.text().isEmpty()) {
-                    offset += update.text().length();
-                    write(delta(update.text()));
-                } else if (update.finished() != null) {
-                    write(("event: done\ndata: " + json.writeValueAsString(Map.of("message", update.finished()))
-                            + "\n\n").getBytes(StandardCharsets.UTF_8));
-                    doneWritten = true;
-                } else if (keepAliveDue) {
-                    keepAliveDue = false;
-                    write(KEEP_ALIVE);
-                } else {
+                if (!keepAliveDue && !generation.hasNewsSince(offset)) {
                     return;
                 }
+                if (!out.isReady()) {
+                    return; // onWritePossible comes back here
+                }
+                Generation.Update update = generation.updateSince(offset);
+                byte[] event;
+                if (!update.text().isEmpty()) {
+                    offset += update.text().length();
+                    event = delta(update.text());
+                } else if (update.finished() != null) {
+                    event = ("event: done\ndata: " + json.writeValueAsString(Map.of("message", update.finished()))
+                            + "\n\n").getBytes(StandardCharsets.UTF_8);
+                    doneWritten = true;
+                } else {
+                    keepAliveDue = false;
+                    event = KEEP_ALIVE;
+                }
+                write(event);
             }
         } catch (IOException | RuntimeException clientGone) {
             // The generation carries on regardless (this runs on its thread, among others); this stream is over.
