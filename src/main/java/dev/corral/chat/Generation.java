@@ -25,8 +25,6 @@ final class Generation {
     record Update(String text, Message finished) {
     }
 
-    private static final Update NOTHING_NEW = new Update("", null);
-
     /**
      * Someone following the answer (an event stream). Called on the thread that changed the answer, outside its
      * lock: it must not block, and it reads what it needs with {@link #updateSince}.
@@ -131,10 +129,8 @@ final class Generation {
     Update updateSince(int offset) {
         lock.lock();
         try {
-            if (content.length() <= offset) {
-                return finished == null ? NOTHING_NEW : new Update("", finished);
-            }
-            return new Update(content.substring(offset), finished);
+            String text = content.length() > offset ? content.substring(offset) : "";
+            return new Update(text, finished);
         } finally {
             lock.unlock();
         }

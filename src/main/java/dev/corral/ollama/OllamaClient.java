@@ -79,8 +79,9 @@ public class OllamaClient {
     }
 
     /**
-     * One NDJSON line of a streamed answer, bound to a record rather than read as a tree: only the fields Corral
-     * uses are kept, the rest are skipped without being built (this runs for every token of every answer).
+     * One NDJSON line of a streamed answer: only the fields Corral uses are kept, the rest are skipped without being
+     * built (this runs for every token of every answer). Usual lines are read by {@code readUsualChunk}; the binder
+     * takes the rest.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     record WireChunk(WireMessage message, Boolean done, JsonNode error,
@@ -96,6 +97,10 @@ public class OllamaClient {
     @JsonIgnoreProperties(ignoreUnknown = true)
     record WireMessage(String content) {
     }
+
+    /** WireChunk's statistics, in the order of its components. */
+    private static final List<String> STAT_FIELDS = List.of("prompt_eval_count", "eval_count", "total_duration",
+            "load_duration", "prompt_eval_duration", "eval_duration");
 
     private final CorralProperties.Ollama settings;
     private final JsonMapper json;
@@ -411,10 +416,6 @@ public class OllamaClient {
         return new WireChunk(content == null ? null : new WireMessage(content), done, null, doneReason,
                 stats[0], stats[1], stats[2], stats[3], stats[4], stats[5]);
     }
-
-    /** WireChunk's statistics, in the order of its components. */
-    private static final List<String> STAT_FIELDS = List.of("prompt_eval_count", "eval_count", "total_duration",
-            "load_duration", "prompt_eval_duration", "eval_duration");
 
     private OllamaException unreachable(Throwable cause) {
         String reason = cause instanceof HttpConnectTimeoutException || cause instanceof SocketTimeoutException
